@@ -1,0 +1,68 @@
+"""The `RandomGaussianNoise` layer."""
+
+import keras
+from keras import ops
+
+from keras_smalldata.layers._image_layer import ImageAugmentationLayer
+from keras_smalldata.layers._validation import check_non_negative
+
+
+@keras.saving.register_keras_serializable(package="keras_smalldata")
+class RandomGaussianNoise(ImageAugmentationLayer):
+    """Adds Gaussian noise scaled to the value range, clipped to the range.
+
+    Unlike `keras.layers.GaussianNoise`, `stddev` is a fraction of the value range
+    (so the same setting fits `(0, 1)` and `(0, 255)` images), the result stays in
+    the value range, and uint8 images stay uint8.
+
+    The layer augments only when called with `training=True` (as `model.fit`
+    does) and is the identity otherwise. In a `tf.data` pipeline call it as
+    `layer(images, training=True)`.
+
+    Args:
+        stddev: float >= 0. Standard deviation of the noise as a fraction of
+            `value_range[1] - value_range[0]`. Defaults to `0.05`.
+        value_range: tuple of two numbers. The range of the input values.
+            Defaults to `(0, 255)`.
+        seed: int or None. Random seed. Defaults to `None`.
+        data_format: `"channels_last"` or `"channels_first"`. Defaults to
+            `keras.config.image_data_format()`.
+
+    Input shape:
+        3D or 4D images, any dtype.
+
+    Output shape:
+        Same shape and dtype as the input.
+
+    Example:
+
+    >>> import numpy as np
+    >>> import keras_smalldata
+    >>> layer = keras_smalldata.layers.RandomGaussianNoise(0.1, value_range=(0, 1))
+    >>> images = np.full((2, 8, 8, 1), 0.5, dtype="float32")
+    >>> noisy = np.asarray(layer(images, training=True))
+    >>> bool(noisy.min() >= 0.0 and noisy.max() <= 1.0)
+    True
+    """
+
+    def __init__(
+        self, stddev=0.05, value_range=(0, 255), seed=None, data_format=None, **kwargs
+    ):
+        super().__init__(
+            value_range=value_range, seed=seed, data_format=data_format, **kwargs
+        )
+        self.stddev = check_non_negative(stddev, "stddev")
+
+    def augment(self, images):
+        low, high = self.value_range
+        noise = keras.random.normal(
+            ops.shape(images),
+            stddev=self.stddev * (high - low),
+            seed=self.seed_generator,
+        )
+        return ops.clip(images + noise, low, high)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"stddev": self.stddev, "value_range": self.value_range})
+        return config

@@ -1,0 +1,67 @@
+"""The `RandomSaltPepper` layer."""
+
+import keras
+from keras import ops
+
+from keras_smalldata.layers._image_layer import ImageAugmentationLayer
+from keras_smalldata.layers._validation import check_fraction
+
+
+@keras.saving.register_keras_serializable(package="keras_smalldata")
+class RandomSaltPepper(ImageAugmentationLayer):
+    """Sets random pixels to the lowest or highest value of the range.
+
+    Each pixel (all its channels together) becomes "pepper" (`value_range[0]`)
+    with probability `rate / 2` and "salt" (`value_range[1]`) with probability
+    `rate / 2`, independently per image and pixel.
+
+    The layer augments only when called with `training=True` (as `model.fit`
+    does) and is the identity otherwise. In a `tf.data` pipeline call it as
+    `layer(images, training=True)`.
+
+    Args:
+        rate: float in [0, 1]. Fraction of pixels replaced. Defaults to `0.02`.
+        value_range: tuple of two numbers. The range of the input values.
+            Defaults to `(0, 255)`.
+        seed: int or None. Random seed. Defaults to `None`.
+        data_format: `"channels_last"` or `"channels_first"`. Defaults to
+            `keras.config.image_data_format()`.
+
+    Input shape:
+        3D or 4D images, any dtype.
+
+    Output shape:
+        Same shape and dtype as the input.
+
+    Example:
+
+    >>> import numpy as np
+    >>> import keras_smalldata
+    >>> layer = keras_smalldata.layers.RandomSaltPepper(0.5, value_range=(0, 1))
+    >>> images = np.full((1, 16, 16, 1), 0.5, dtype="float32")
+    >>> values = set(np.unique(np.asarray(layer(images, training=True))).tolist())
+    >>> values <= {0.0, 0.5, 1.0}
+    True
+    """
+
+    def __init__(
+        self, rate=0.02, value_range=(0, 255), seed=None, data_format=None, **kwargs
+    ):
+        super().__init__(
+            value_range=value_range, seed=seed, data_format=data_format, **kwargs
+        )
+        self.rate = check_fraction(rate, "rate")
+
+    def augment(self, images):
+        shape = ops.shape(images)
+        draw = self.random_uniform((shape[0], shape[1], shape[2], 1))
+        low, high = self.value_range
+        images = ops.where(draw < self.rate / 2, low, images)
+        return ops.where(
+            ops.logical_and(draw >= self.rate / 2, draw < self.rate), high, images
+        )
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"rate": self.rate, "value_range": self.value_range})
+        return config

@@ -1,0 +1,186 @@
+"""The `TrivialAugment` layer."""
+
+import math
+
+import keras
+from keras import ops
+
+from keras_smalldata.layers import _color_ops
+from keras_smalldata.layers._grouping import apply_by_group
+from keras_smalldata.layers._image_layer import ImageAugmentationLayer
+from keras_smalldata.layers._validation import check_positive_int
+
+# TrivialAugmentWide's operations (Müller & Hutter 2021, torchvision's table):
+# (name, magnitude at the top bin, signed). Translation is a fraction of the image
+# size: torchvision's 32 pixels at ImageNet's 224.
+OPS = (
+    ("identity", 0.0, False),
+    ("shear_x", 0.99, True),
+    ("shear_y", 0.99, True),
+    ("translate_x", 32 / 224, True),
+    ("translate_y", 32 / 224, True),
+    ("rotate", 135.0, True),
+    ("brightness", 0.99, True),
+    ("color", 0.99, True),
+    ("contrast", 0.99, True),
+    ("sharpness", 0.99, True),
+    ("posterize", 6.0, False),
+    ("solarize", 255.0, False),
+    ("autocontrast", 0.0, False),
+    ("equalize", 0.0, False),
+)
+_GEOMETRIC = ("shear_x", "shear_y", "translate_x", "translate_y", "rotate")
+_NAMES = [name for name, _, _ in OPS]
+
+
+@keras.saving.register_keras_serializable(package="keras_smalldata")
+class TrivialAugment(ImageAugmentationLayer):
+    """TrivialAugmentWide: one random operation at one random strength per image.
+
+    Each image gets one operation drawn uniformly from identity, shear x/y,
+    translate x/y, rotate, brightness, color, contrast, sharpness, posterize,
+    solarize, autocontrast and equalize, and one magnitude bin drawn uniformly
+    from `num_magnitude_bins` (Müller & Hutter, ICCV 2021), with torchvision's
+    magnitudes (translation is up to 32/224 of the image size). Images are split
+    by operation and each runs through its own operation only, so the cost per
+    image is one operation, not fourteen.
+
+    The layer augments only when called with `training=True` (as `model.fit`
+    does) and is the identity otherwise. In a `tf.data` pipeline call it as
+    `layer(images, training=True)`.
+
+    Args:
+        value_range: tuple of two numbers. The range of the input values, e.g.
+            `(0, 255)` or `(0, 1)`. Defaults to `(0, 255)`.
+        num_magnitude_bins: int >= 2. Number of magnitude levels. Defaults to 31.
+        seed: int or None. Random seed. Defaults to `None`.
+        data_format: `"channels_last"` or `"channels_first"`. Defaults to
+            `keras.config.image_data_format()`.
+
+    Input shape:
+        3D `(height, width, channels)` or 4D `(batch, height, width, channels)`
+        (channels first with `data_format="channels_first"`), any dtype.
+
+    Output shape:
+        Same shape and dtype as the input.
+
+    Example:
+
+    >>> import numpy as np
+    >>> import keras_smalldata
+    >>> layer = keras_smalldata.layers.TrivialAugment(value_range=(0, 1), seed=0)
+    >>> images = np.random.uniform(0, 1, (8, 16, 16, 3)).astype("float32")
+    >>> augmented = layer(images, training=True)
+    >>> tuple(augmented.shape)
+    (8, 16, 16, 3)
+    >>> bool(np.all(np.asarray(layer(images)) == images))  # inert at inference
+    True
+    """
+
+    def __init__(
+        self,
+        value_range=(0, 255),
+        num_magnitude_bins=31,
+        seed=None,
+        data_format=None,
+        **kwargs,
+    ):
+        super().__init__(
+            value_range=value_range, seed=seed, data_format=data_format, **kwargs
+        )
+        self.num_magnitude_bins = check_positive_int(
+            num_magnitude_bins, "num_magnitude_bins"
+        )
+        if self.num_magnitude_bins < 2:
+            raise ValueError(
+                "`num_magnitude_bins` must be at least 2. "
+                f"Received: num_magnitude_bins={num_magnitude_bins}"
+            )
+        # Operations that share an implementation run as one group.
+        self._groups = [
+            ("identity",),
+            _GEOMETRIC,
+            ("brightness",),
+            ("color",),
+            ("contrast",),
+            ("sharpness",),
+            ("posterize",),
+            ("solarize",),
+            ("autocontrast",),
+            ("equalize",),
+        ]
+        group_of = {name: g for g, names in enumerate(self._groups) for name in names}
+        self._group_of_op = [group_of[name] for name in _NAMES]
+
+    def augment(self, images):
+        batch = ops.shape(images)[0]
+        op = ops.cast(self.random_uniform((batch,), 0, len(OPS)), "int32")
+        op = ops.minimum(op, len(OPS) - 1)
+        bins = ops.cast(self.random_uniform((batch,), 0, self.num_magnitude_bins), "int32")
+        level = ops.cast(ops.minimum(bins, self.num_magnitude_bins - 1), "float32")
+        level = level / (self.num_magnitude_bins - 1)
+        signed = ops.take(ops.convert_to_tensor([s for _, _, s in OPS]), op)
+        flip = self.random_uniform((batch,)) < 0.5
+        sign = ops.where(ops.logical_and(signed, flip), -1.0, 1.0)
+        top = ops.take(ops.convert_to_tensor([m for _, m, _ in OPS], "float32"), op)
+        magnitude = sign * level * top
+        group = ops.take(ops.convert_to_tensor(self._group_of_op, "int32"), op)
+        fns = [
+            lambda x, op, m: x,
+            self._geometric,
+            lambda x, op, m: _color_ops.brightness(x, 1.0 + m),
+            lambda x, op, m: _color_ops.color(x, 1.0 + m),
+            lambda x, op, m: _color_ops.contrast(x, 1.0 + m),
+            lambda x, op, m: _color_ops.sharpness(x, 1.0 + m),
+            # Bits kept: 8 at the lowest bin down to 2 at the top one.
+            lambda x, op, m: _color_ops.posterize(x, 8.0 - ops.round(m)),
+            lambda x, op, m: _color_ops.solarize(x, 255.0 - m),
+            lambda x, op, m: _color_ops.autocontrast(x),
+            lambda x, op, m: _color_ops.equalize(x),
+        ]
+        unit = self.to_unit(images)
+        unit = apply_by_group(fns, group, unit, op, magnitude)
+        return ops.clip(self.from_unit(unit), *self.value_range)
+
+    def _geometric(self, images, op, magnitude):
+        """Shears, translations and rotations as one batched affine transform."""
+        shape = ops.shape(images)
+        height = ops.cast(shape[1], "float32")
+        width = ops.cast(shape[2], "float32")
+        is_op = {name: ops.equal(op, _NAMES.index(name)) for name in _GEOMETRIC}
+        zero = ops.zeros_like(magnitude)
+        shear_x = ops.where(is_op["shear_x"], magnitude, zero)
+        shear_y = ops.where(is_op["shear_y"], magnitude, zero)
+        shift_x = ops.where(is_op["translate_x"], magnitude * width, zero)
+        shift_y = ops.where(is_op["translate_y"], magnitude * height, zero)
+        angle = ops.where(is_op["rotate"], magnitude * (math.pi / 180.0), zero)
+        # Output pixel p samples input pixel A @ (p - c) + c - shift, c the image
+        # center. Each image has exactly one of the five operations, so
+        # A = [[cos, sin + shear_x], [shear_y - sin, cos]] is that one operation.
+        cos, sin = ops.cos(angle), ops.sin(angle)
+        a = (cos, sin + shear_x, shear_y - sin, cos)
+        center_x = (width - 1.0) / 2.0
+        center_y = (height - 1.0) / 2.0
+        offset_x = center_x - a[0] * center_x - a[1] * center_y - shift_x
+        offset_y = center_y - a[2] * center_x - a[3] * center_y - shift_y
+        transform = ops.stack(
+            [a[0], a[1], offset_x, a[2], a[3], offset_y, zero, zero], axis=1
+        )
+        return ops.image.affine_transform(
+            images,
+            transform,
+            interpolation="bilinear",
+            fill_mode="constant",
+            fill_value=0,
+            data_format="channels_last",
+        )
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "value_range": self.value_range,
+                "num_magnitude_bins": self.num_magnitude_bins,
+            }
+        )
+        return config
