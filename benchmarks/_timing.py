@@ -1,0 +1,24 @@
+"""Shared timing helpers for the benchmarks: medians of repeated runs."""
+
+import statistics
+import time
+
+
+def median_rate(run, items_per_run, repeats=5, warmup=1):
+    """Median items per second of `run()` over `repeats` timed calls."""
+    for _ in range(warmup):
+        run()
+    rates = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        rates.append(items_per_run / (time.perf_counter() - start))
+    return statistics.median(rates)
+
+
+def print_table(rows, headers):
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
+    line = "  ".join(f"{{:<{w}}}" for w in widths)
+    print(line.format(*headers))
+    for row in rows:
+        print(line.format(*row))
