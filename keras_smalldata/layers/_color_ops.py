@@ -42,9 +42,12 @@ def contrast(images, factor):
 
 def sharpness(images, factor):
     channels = images.shape[-1]
-    kernel = ops.convert_to_tensor(
-        [[1.0, 1.0, 1.0], [1.0, 5.0, 1.0], [1.0, 1.0, 1.0]], "float32"
-    ) / 13.0
+    kernel = (
+        ops.convert_to_tensor(
+            [[1.0, 1.0, 1.0], [1.0, 5.0, 1.0], [1.0, 1.0, 1.0]], "float32"
+        )
+        / 13.0
+    )
     kernel = ops.tile(ops.reshape(kernel, (3, 3, 1, 1)), (1, 1, channels, 1))
     smooth = ops.depthwise_conv(images, kernel, padding="same")
     # PIL leaves the one-pixel border unchanged.
@@ -90,7 +93,9 @@ def equalize(images):
     step = ops.floor((ops.sum(hist, axis=1) - last_count) / 255.0)
     safe_step = ops.maximum(step, 1.0)[:, None]
     cumulative = ops.cumsum(hist, axis=1) - hist
-    lut = ops.clip(ops.floor((cumulative + ops.floor(safe_step / 2)) / safe_step), 0, 255)
+    lut = ops.clip(
+        ops.floor((cumulative + ops.floor(safe_step / 2)) / safe_step), 0, 255
+    )
     mapped = ops.take_along_axis(lut, flat, axis=1)
     mapped = ops.where(step[:, None] > 0, mapped, ops.cast(flat, "float32"))
     mapped = ops.reshape(mapped, (shape[0], shape[3], shape[1], shape[2]))

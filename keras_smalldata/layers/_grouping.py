@@ -31,9 +31,7 @@ def apply_by_group(fns, group_ids, images, *per_image_args):
 
         num = len(fns)
         group_ids = tf.cast(group_ids, "int32")
-        positions = tf.dynamic_partition(
-            tf.range(tf.shape(images)[0]), group_ids, num
-        )
+        positions = tf.dynamic_partition(tf.range(tf.shape(images)[0]), group_ids, num)
         image_parts = tf.dynamic_partition(images, group_ids, num)
         arg_parts = [tf.dynamic_partition(a, group_ids, num) for a in per_image_args]
         outputs = []

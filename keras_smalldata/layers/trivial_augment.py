@@ -116,7 +116,9 @@ class TrivialAugment(ImageAugmentationLayer):
         batch = ops.shape(images)[0]
         op = ops.cast(self.random_uniform((batch,), 0, len(OPS)), "int32")
         op = ops.minimum(op, len(OPS) - 1)
-        bins = ops.cast(self.random_uniform((batch,), 0, self.num_magnitude_bins), "int32")
+        bins = ops.cast(
+            self.random_uniform((batch,), 0, self.num_magnitude_bins), "int32"
+        )
         level = ops.cast(ops.minimum(bins, self.num_magnitude_bins - 1), "float32")
         level = level / (self.num_magnitude_bins - 1)
         signed = ops.take(ops.convert_to_tensor([s for _, _, s in OPS]), op)

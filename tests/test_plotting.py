@@ -1,0 +1,138 @@
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+from keras_smalldata.plotting import augmentation_grid
+
+
+class CallCounter(keras.layers.Layer):
+    """Returns a constant image whose value counts the calls made with training."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.calls = 0
+
+    def call(self, images, training=None):
+        if not training:
+            return images
+        self.calls += 1
+        return keras.ops.zeros_like(images) + self.calls / 10
+
+
+def _images(batch=3, height=4, width=5, channels=1):
+    rng = np.random.default_rng(0)
+    return rng.uniform(size=(batch, height, width, channels)).astype(np.float32)
+
+
+def _arrays(figure):
+    return [np.asarray(ax.images[0].get_array()) for ax in figure.axes]
+
+
+def test_grid_has_one_original_row_plus_num_rows():
+    figure = augmentation_grid(CallCounter(), _images(batch=3), num_rows=2)
+    assert len(figure.axes) == 9
+    geometry = figure.axes[0].get_subplotspec().get_geometry()
+    assert geometry[:2] == (3, 3)
+
+
+def test_first_row_shows_originals_then_one_fresh_call_per_row():
+    images = _images(batch=3)
+    layer = CallCounter()
+    figure = augmentation_grid(layer, images, num_rows=2)
+    arrays = _arrays(figure)
+    for col in range(3):
+        np.testing.assert_allclose(arrays[col], images[col, ..., 0])
+    assert layer.calls == 2
+    for row in (1, 2):
+        for col in range(3):
+            np.testing.assert_allclose(arrays[row * 3 + col], row / 10, rtol=1e-6)
+
+
+def test_rgb_uint8_is_shown_on_0_255():
+    images = (_images(batch=2, channels=3) * 255).astype(np.uint8)
+    figure = augmentation_grid(keras.layers.Identity(), images, num_rows=1)
+    arrays = _arrays(figure)
+    assert arrays[0].shape == (4, 5, 3)
+    np.testing.assert_allclose(arrays[1], images[1] / 255, rtol=1e-6)
+
+
+def test_float_images_are_scaled_from_value_range():
+    images = _images(batch=2) * 2 - 1
+    figure = augmentation_grid(
+        keras.layers.Identity(), images, num_rows=1, value_range=(-1, 1)
+    )
+    np.testing.assert_allclose(_arrays(figure)[0], (images[0, ..., 0] + 1) / 2)
+
+
+def test_seeded_fresh_layers_give_the_same_figure():
+    images = _images(batch=4, height=6, width=6)
+
+    def grid(seed):
+        layer = keras.layers.RandomTranslation(0.3, 0.3, seed=seed)
+        return _arrays(augmentation_grid(layer, images, num_rows=3))
+
+    first, second, other = grid(7), grid(7), grid(8)
+    for a, b in zip(first, second, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert any(not np.array_equal(a, b) for a, b in zip(first, other, strict=True))
+
+
+def test_rows_differ_and_layer_state_advances():
+    images = _images(batch=4, height=6, width=6)
+    layer = keras.layers.RandomTranslation(0.3, 0.3)
+    state_before = layer.non_trainable_variables[0].numpy().copy()
+    arrays = _arrays(augmentation_grid(layer, images, num_rows=2))
+    assert not np.array_equal(np.stack(arrays[4:8]), np.stack(arrays[8:12]))
+    assert not np.array_equal(layer.non_trainable_variables[0].numpy(), state_before)
+
+
+def test_figure_saves_as_png(tmp_path):
+    import matplotlib.image
+
+    path = tmp_path / "grid.png"
+    augmentation_grid(CallCounter(), _images(batch=2), num_rows=1).savefig(path)
+    height, width, _ = matplotlib.image.imread(path).shape
+    assert height > 50 and width > 50
+
+
+@pytest.mark.parametrize("shape", [(4, 5, 1), (2, 4, 5, 2), (0, 4, 5, 1)])
+def test_invalid_images_shape(shape):
+    images = np.zeros(shape, dtype=np.float32)
+    with pytest.raises(ValueError, match=r"Received: images.shape=\("):
+        augmentation_grid(CallCounter(), images)
+
+
+@pytest.mark.parametrize("num_rows", [0, -1, 1.5, True])
+def test_invalid_num_rows(num_rows):
+    with pytest.raises(ValueError, match="Received: num_rows="):
+        augmentation_grid(CallCounter(), _images(), num_rows=num_rows)
+
+
+@pytest.mark.parametrize("value_range", [(1, 0), (0, 0), (0, 1, 2)])
+def test_invalid_value_range(value_range):
+    with pytest.raises(ValueError, match="Received: value_range="):
+        augmentation_grid(CallCounter(), _images(), value_range=value_range)
+
+
+def test_layer_output_of_wrong_rank():
+    def first_image(images, training=None):
+        return images[0]
+
+    with pytest.raises(ValueError, match=r"Received: output.shape=\(4, 5, 1\)"):
+        augmentation_grid(first_image, _images(batch=3), num_rows=1)
+
+
+def test_layer_output_of_wrong_batch_size():
+    def drop_one(images, training=None):
+        return images[1:]
+
+    with pytest.raises(ValueError, match=r"keep the batch size 3. Received: output"):
+        augmentation_grid(drop_one, _images(batch=3), num_rows=1)
+
+
+def test_missing_matplotlib_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    with pytest.raises(ImportError, match=r'pip install "keras-smalldata\[plot\]"'):
+        augmentation_grid(CallCounter(), _images())
