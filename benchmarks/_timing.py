@@ -17,7 +17,8 @@ def median_rate(run, items_per_run, repeats=5, warmup=1):
 
 
 def print_table(rows, headers):
-    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
+    columns = zip(headers, *rows, strict=True)
+    widths = [max(len(str(x)) for x in col) for col in columns]
     line = "  ".join(f"{{:<{w}}}" for w in widths)
     print(line.format(*headers))
     for row in rows:
