@@ -3,11 +3,11 @@
 import keras
 from keras import ops
 
+from keras_smalldata.layers._augmentation_layer import AugmentationLayer
 from keras_smalldata.layers._grouping import apply_by_group
-from keras_smalldata.layers._image_layer import restore_dtype
 
 
-class LayerContainer(keras.layers.Layer):
+class LayerContainer(AugmentationLayer):
     """Sends each image through one of `self.branches`, chosen per image.
 
     A branch is `None` (the identity) or a layer, called with `training=True` on
@@ -15,8 +15,11 @@ class LayerContainer(keras.layers.Layer):
     `choose(batch_size)` returning int32 branch indices of shape `(batch,)`.
     """
 
+    ranks = (3, 4)
+    layout = "single images or batches of images"
+
     def __init__(self, branches, seed=None, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(seed=seed, **kwargs)
         for layer in branches:
             if layer is not None and not isinstance(layer, keras.layers.Layer):
                 raise TypeError(
@@ -24,11 +27,9 @@ class LayerContainer(keras.layers.Layer):
                     f"Received: {layer!r} of type {type(layer).__name__}"
                 )
         self.branches = list(branches)
-        self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
 
     def build(self, input_shape):
-        self._check_rank(input_shape)
+        self.check_rank(input_shape)
         for layer in self.branches:
             if layer is None:
                 continue
@@ -49,41 +50,18 @@ class LayerContainer(keras.layers.Layer):
     def choose(self, batch_size):
         raise NotImplementedError
 
-    def call(self, images, training=None):
-        images = ops.convert_to_tensor(images)
-        self._check_rank(images.shape)
-        if not training:
-            return images
-        dtype = images.dtype
-        x = ops.cast(images, "float32")
-        unbatched = len(images.shape) == 3
-        if unbatched:
-            x = ops.expand_dims(x, 0)
+    def to_canonical(self, x):
+        return ops.expand_dims(x, 0) if len(x.shape) == 3 else x
+
+    def from_canonical(self, x, rank):
+        return ops.squeeze(x, 0) if rank == 3 else x
+
+    def augment(self, images):
         fns = [self._branch_fn(layer) for layer in self.branches]
-        x = apply_by_group(fns, self.choose(ops.shape(x)[0]), x)
-        if unbatched:
-            x = ops.squeeze(x, 0)
-        return restore_dtype(x, dtype)
+        return apply_by_group(fns, self.choose(ops.shape(images)[0]), images)
 
     @staticmethod
     def _branch_fn(layer):
         if layer is None:
             return lambda images: images
         return lambda images: ops.cast(layer(images, training=True), "float32")
-
-    def _check_rank(self, shape):
-        if len(shape) not in (3, 4):
-            raise ValueError(
-                f"{self.__class__.__name__} expects images of rank 3 or 4. "
-                f"Received: images.shape={tuple(shape)}"
-            )
-
-    def compute_output_shape(self, input_shape):
-        self._check_rank(input_shape)
-        return tuple(input_shape)
-
-    def compute_output_spec(self, images, training=None):
-        dtype = images.dtype
-        if "float" in keras.backend.standardize_dtype(dtype):
-            dtype = self.compute_dtype
-        return keras.KerasTensor(self.compute_output_shape(images.shape), dtype=dtype)

@@ -62,7 +62,6 @@ class RandomApply(LayerContainer):
             {
                 "layer": keras.saving.serialize_keras_object(self.layer),
                 "rate": self.rate,
-                "seed": self.seed,
             }
         )
         return config

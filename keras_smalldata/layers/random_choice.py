@@ -66,7 +66,6 @@ class RandomChoice(LayerContainer):
         config.update(
             {
                 "layers": [keras.saving.serialize_keras_object(x) for x in self.layers],
-                "seed": self.seed,
             }
         )
         return config

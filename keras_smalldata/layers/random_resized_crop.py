@@ -60,6 +60,8 @@ class RandomResizedCrop(ImageAugmentationLayer):
     (4, 24, 24, 3)
     """
 
+    transforms_at_inference = True
+
     def __init__(
         self,
         height,
@@ -110,8 +112,11 @@ class RandomResizedCrop(ImageAugmentationLayer):
         fallback_h, fallback_w = self._center_box(height, width, self.ratio)
         box_h = ops.where(any_fits, box_h, fallback_h)
         box_w = ops.where(any_fits, box_w, fallback_w)
-        top = self.random_uniform((batch,)) * (height - box_h)
-        left = self.random_uniform((batch,)) * (width - box_w)
+        # Uniform position where it fits; the fallback box is centered.
+        top_draw = ops.where(any_fits, self.random_uniform((batch,)), 0.5)
+        left_draw = ops.where(any_fits, self.random_uniform((batch,)), 0.5)
+        top = top_draw * (height - box_h)
+        left = left_draw * (width - box_w)
         boxes = ops.stack([top, left, box_h, box_w], axis=1)
         return crop_and_resize(
             images, boxes, (self.height, self.width), self.interpolation
