@@ -1,0 +1,73 @@
+"""Walking a model's layers in a stable order, and setting `trainable` right."""
+
+import math
+
+import keras
+
+from keras_smalldata.transfer.inference_mode import InferenceMode
+
+
+def sublayers(layer):
+    """Direct children that `weighted_leaves` descends into, or `[]`."""
+    if isinstance(layer, InferenceMode):
+        return [layer.layer]
+    if isinstance(layer, keras.Model):
+        return list(layer.layers)
+    return []
+
+
+def weighted_leaves(model):
+    """Leaf layers holding weights, depth first in the model's layer order.
+
+    Nested models (and `InferenceMode` wrappers) are entered; any other layer is
+    a leaf, kept if it has weights. The order is the order of `model.layers`,
+    which is stable across calls and across save/load.
+    """
+    leaves = []
+    seen = set()
+
+    def visit(layer):
+        children = sublayers(layer)
+        if children:
+            for child in children:
+                visit(child)
+        elif layer.weights and id(layer) not in seen:
+            seen.add(id(layer))
+            leaves.append(layer)
+
+    visit(model)
+    return leaves
+
+
+def is_batchnorm(layer):
+    return isinstance(layer, keras.layers.BatchNormalization)
+
+
+def set_leaf_trainable(model, trainable):
+    """Sets `trainable` for each leaf in the `{leaf: bool}` dict `trainable`.
+
+    Keras propagates `trainable` from a container to all its children, and a
+    frozen container hides its children's weights, so containers are all made
+    trainable first and the leaves are set afterwards. Leaves not in the dict
+    keep their current value.
+    """
+    leaves = weighted_leaves(model)
+    wanted = {id(leaf): leaf.trainable for leaf in leaves}
+    wanted.update({id(leaf): value for leaf, value in trainable.items()})
+    model.trainable = True
+    for leaf in leaves:
+        leaf.trainable = wanted[id(leaf)]
+
+
+def count_params(layers_, trainable=None):
+    """Parameter count of `layers_`, all or only (non-)trainable variables."""
+    total = 0
+    for layer in layers_:
+        for variable in layer.weights:
+            if trainable is None or _is_trainable(layer, variable) == trainable:
+                total += math.prod(variable.shape)
+    return total
+
+
+def _is_trainable(layer, variable):
+    return layer.trainable and any(variable is v for v in layer.trainable_weights)

@@ -1,0 +1,166 @@
+"""`discriminative_optimizer`: smaller learning rates for earlier layers."""
+
+import math
+import numbers
+import re
+
+import keras
+
+from keras_smalldata.transfer._layers import sublayers, weighted_leaves
+
+
+@keras.saving.register_keras_serializable(package="keras_smalldata")
+class DiscriminativeOptimizer(keras.optimizers.MultiOptimizer):
+    """A `MultiOptimizer` whose learning rates move together.
+
+    Made by `discriminative_optimizer`. Its `learning_rate` is the head's (the
+    map's default optimizer); setting it rescales every group by the same
+    factor, so `keras.callbacks.LearningRateScheduler` and
+    `ReduceLROnPlateau` work and keep the ratios between groups. It also
+    accepts gradients for a subset of the variables it was built for, which is
+    what training with frozen groups (and `GradualUnfreezing`) needs; a plain
+    `MultiOptimizer` rejects them.
+    """
+
+    @property
+    def learning_rate(self):
+        return self._optimizer_map.default_optimizer.learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        head = self._optimizer_map.default_optimizer
+        head_rate = float(keras.ops.convert_to_numpy(head.learning_rate))
+        for optimizer in self.optimizers:
+            ratio = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+            optimizer.learning_rate = float(value) * ratio / head_rate
+
+    def apply(self, grads, trainable_variables=None):
+        # MultiOptimizer.apply insists on gradients for every variable it was
+        # built for; dispatch a subset the same way instead.
+        if trainable_variables is None or not self.built:
+            return super().apply(grads, trainable_variables)
+        groups = [[] for _ in self.optimizers]
+        for grad, variable in zip(grads, trainable_variables, strict=True):
+            groups[self._var_to_optimizer_idx[self._var_key(variable)]].append(
+                (grad, variable)
+            )
+        for optimizer, pairs in zip(self.optimizers, groups, strict=True):
+            if pairs:
+                optimizer.apply([g for g, _ in pairs], [v for _, v in pairs])
+        self._iterations.assign_add(1)
+
+
+def discriminative_optimizer(
+    model, base_lr, lr_mult=100, num_groups=3, optimizer="adam"
+):
+    """An optimizer giving earlier layer groups smaller learning rates.
+
+    fastai's discriminative learning rates (`slice(base_lr / lr_mult,
+    base_lr)`) with Keras' `MultiOptimizer`: the model's layers with weights
+    are split into `num_groups` contiguous groups; the last (the head) trains at
+    `base_lr` and earlier groups at log-spaced smaller rates down to
+    `base_lr / lr_mult`. If the model holds a nested backbone (a nested model,
+    or `InferenceMode` from `build_classifier`), the head is everything after it
+    and the backbone is split into `num_groups - 1` groups.
+
+    Groups are keyed on each variable's exact path: a nested backbone's
+    variables usually carry no backbone prefix (`conv_1/kernel`, not
+    `MobileNetV3Small/conv_1/kernel`), so a map keyed on the backbone's name
+    would silently match nothing. Variables added later fall to the head.
+
+    Args:
+        model: a built `keras.Model`.
+        base_lr: float > 0. Learning rate of the head.
+        lr_mult: float >= 1. Ratio of the head's rate to the first group's.
+            Defaults to `100`.
+        num_groups: int >= 1. Number of groups. Defaults to `3`.
+        optimizer: name or instance of a Keras optimizer; each group gets a
+            copy with its own learning rate. Defaults to `"adam"`.
+
+    Returns:
+        A `DiscriminativeOptimizer` (a `keras.optimizers.MultiOptimizer`).
+
+    Example:
+
+    >>> import keras
+    >>> import keras_smalldata
+    >>> model = keras.Sequential(
+    ...     [keras.Input((4,))] + [keras.layers.Dense(4) for _ in range(3)]
+    ... )
+    >>> opt = keras_smalldata.transfer.discriminative_optimizer(model, 1e-3)
+    >>> [round(float(o.learning_rate), 6) for o in opt.optimizers]
+    [1e-05, 0.0001, 0.001]
+    """
+    if not isinstance(base_lr, numbers.Real) or not base_lr > 0:
+        raise ValueError(
+            f"`base_lr` must be a number > 0. Received: base_lr={base_lr!r}"
+        )
+    if not isinstance(lr_mult, numbers.Real) or not lr_mult >= 1:
+        raise ValueError(
+            f"`lr_mult` must be a number >= 1. Received: lr_mult={lr_mult!r}"
+        )
+    if (
+        not isinstance(num_groups, numbers.Integral)
+        or isinstance(num_groups, bool)
+        or num_groups < 1
+    ):
+        raise ValueError(
+            f"`num_groups` must be an integer >= 1. Received: num_groups={num_groups!r}"
+        )
+    if not isinstance(model, keras.Model) or not model.built:
+        raise ValueError(
+            "discriminative_optimizer needs a built keras.Model. "
+            f"Received: model={model!r}"
+        )
+    groups = layer_groups(model, num_groups)
+    template = keras.optimizers.get(optimizer)
+    rates = [
+        base_lr / lr_mult ** ((len(groups) - 1 - i) / max(len(groups) - 1, 1))
+        for i in range(len(groups))
+    ]
+    optimizers = [_copy_with_rate(template, rate) for rate in rates]
+    optimizer_map = keras.optimizers.OptimizerMap(default_optimizer=optimizers[-1])
+    for group, group_optimizer in zip(groups[:-1], optimizers[:-1], strict=True):
+        for layer in group:
+            for variable in layer.weights:
+                optimizer_map[re.escape(variable.path)] = group_optimizer
+    return DiscriminativeOptimizer(optimizer_map)
+
+
+def layer_groups(model, num_groups):
+    """Splits the model's weighted layers into contiguous groups, head last."""
+    leaves = weighted_leaves(model)
+    backbone = find_backbone(model, required=False)
+    if backbone is not None and num_groups > 1:
+        body = weighted_leaves(backbone)
+        head = [leaf for leaf in leaves if all(leaf is not b for b in body)]
+        if body and head:
+            return _split(body, num_groups - 1) + [head]
+    return _split(leaves, num_groups)
+
+
+def _split(layers, num_groups):
+    num_groups = min(num_groups, len(layers))
+    size = math.ceil(len(layers) / num_groups) if num_groups else 0
+    groups = [layers[i * size : (i + 1) * size] for i in range(num_groups)]
+    return [group for group in groups if group]
+
+
+def find_backbone(model, required=True):
+    """The first nested model (or `InferenceMode` wrapper) among the layers."""
+    for layer in sublayers(model):
+        if sublayers(layer):
+            return layer
+    if required:
+        raise ValueError(
+            "Could not find a backbone (a nested model) in the model; pass "
+            f"`backbone=`. Received: model with layers {[x.name for x in model.layers]}"
+        )
+    return None
+
+
+def _copy_with_rate(template, rate):
+    config = template.get_config()
+    config["learning_rate"] = rate
+    config.pop("name", None)
+    return type(template).from_config(config)

@@ -1,0 +1,141 @@
+"""`fine_tune`: fastai's two-phase transfer-learning recipe."""
+
+import numbers
+
+import keras
+
+from keras_smalldata.transfer.discriminative_optimizer import (
+    discriminative_optimizer,
+    find_backbone,
+)
+from keras_smalldata.transfer.freeze import freeze
+from keras_smalldata.transfer.unfreeze import unfreeze
+
+
+def fine_tune(
+    model,
+    train_data,
+    epochs,
+    freeze_epochs=1,
+    base_lr=1e-3,
+    lr_mult=100,
+    validation_data=None,
+    callbacks=None,
+    backbone=None,
+):
+    """Trains the head with the backbone frozen, then everything, gently.
+
+    Phase 1 (`freeze_epochs`): the backbone is frozen and the model trains at
+    `base_lr`. Phase 2 (`epochs`): the backbone is unfrozen with its BatchNorm
+    layers kept frozen, and the model trains with discriminative learning rates
+    from `base_lr / 2` (head) down to `base_lr / 2 / lr_mult` (first layers), as
+    fastai's `fine_tune` does. The model is recompiled for each phase with its
+    own loss and metrics (so compile it first) and the new optimizer.
+
+    Args:
+        model: a compiled `keras.Model` holding a backbone.
+        train_data: what `model.fit` takes as `x`: a `tf.data.Dataset`, a
+            `keras.utils.PyDataset`, or a tuple `(x, y)` of arrays.
+        epochs: int >= 1. Epochs of phase 2.
+        freeze_epochs: int >= 0. Epochs of phase 1. Defaults to `1`.
+        base_lr: float > 0. Learning rate of the head. Defaults to `1e-3`.
+        lr_mult: float >= 1. Ratio of the head's to the first layers' rate in
+            phase 2. Defaults to `100`.
+        validation_data: passed to `fit`. Defaults to `None`.
+        callbacks: list of callbacks passed to both phases. Defaults to `None`.
+        backbone: the backbone layer or model. Defaults to the model's first
+            nested model (what `build_classifier` makes).
+
+    Returns:
+        A `keras.callbacks.History` covering both phases (epochs numbered on).
+
+    Example:
+
+    >>> import keras
+    >>> import numpy as np
+    >>> import keras_smalldata
+    >>> backbone = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8)])
+    >>> model = keras.Sequential([keras.Input((4,)), backbone, keras.layers.Dense(2)])
+    >>> model.compile("adam", "sparse_categorical_crossentropy")
+    >>> x, y = np.random.rand(16, 4), np.arange(16) % 2
+    >>> history = keras_smalldata.transfer.fine_tune(model, (x, y), epochs=2)
+    >>> len(history.history["loss"])
+    3
+    """
+    if not getattr(model, "compiled", False):
+        raise ValueError(
+            "fine_tune needs a compiled model (for its loss and metrics). "
+            "Received: an uncompiled model"
+        )
+    for name, value, low in (
+        ("epochs", epochs, 1),
+        ("freeze_epochs", freeze_epochs, 0),
+    ):
+        if (
+            not isinstance(value, numbers.Integral)
+            or isinstance(value, bool)
+            or value < low
+        ):
+            raise ValueError(
+                f"`{name}` must be an integer >= {low}. Received: {name}={value!r}"
+            )
+    if not isinstance(base_lr, numbers.Real) or not base_lr > 0:
+        raise ValueError(
+            f"`base_lr` must be a number > 0. Received: base_lr={base_lr!r}"
+        )
+    backbone = backbone if backbone is not None else find_backbone(model)
+    fit_kwargs = _fit_kwargs(train_data, validation_data, callbacks)
+    compile_config = model.get_compile_config()
+    template = keras.optimizers.get(compile_config["optimizer"])
+    histories = []
+
+    if freeze_epochs:
+        freeze(backbone)
+        config = template.get_config()
+        config["learning_rate"] = base_lr
+        _recompile(model, compile_config, type(template).from_config(config))
+        histories.append(model.fit(epochs=freeze_epochs, **fit_kwargs))
+
+    unfreeze(backbone)
+    optimizer = discriminative_optimizer(
+        model, base_lr / 2, lr_mult=lr_mult, optimizer=template
+    )
+    _recompile(model, compile_config, optimizer)
+    histories.append(
+        model.fit(
+            initial_epoch=freeze_epochs, epochs=freeze_epochs + epochs, **fit_kwargs
+        )
+    )
+    return _combine(model, histories)
+
+
+def _fit_kwargs(train_data, validation_data, callbacks):
+    kwargs = {"validation_data": validation_data, "callbacks": callbacks, "verbose": 0}
+    if isinstance(train_data, tuple):
+        if len(train_data) != 2:
+            raise ValueError(
+                "`train_data` as a tuple must be (x, y). "
+                f"Received: a tuple of length {len(train_data)}"
+            )
+        kwargs.update(x=train_data[0], y=train_data[1])
+    else:
+        kwargs["x"] = train_data
+    return kwargs
+
+
+def _recompile(model, compile_config, optimizer):
+    config = dict(compile_config)
+    config["optimizer"] = keras.saving.serialize_keras_object(optimizer)
+    model.compile_from_config(config)
+
+
+def _combine(model, histories):
+    combined = keras.callbacks.History()
+    combined.set_model(model)
+    combined.epoch = []
+    for history in histories:
+        combined.epoch.extend(history.epoch)
+        for key, values in history.history.items():
+            combined.history.setdefault(key, []).extend(values)
+    combined.params = histories[-1].params
+    return combined
