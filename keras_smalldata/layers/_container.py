@@ -20,13 +20,16 @@ class LayerContainer(AugmentationLayer):
 
     def __init__(self, branches, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        for layer in branches:
-            if layer is not None and not isinstance(layer, keras.layers.Layer):
+        self.branches = list(branches)
+
+    def check_layers(self, layers):
+        """Raises `TypeError` unless every item of `layers` is a Keras layer."""
+        for layer in layers:
+            if not isinstance(layer, keras.layers.Layer):
                 raise TypeError(
                     f"{self.__class__.__name__} takes Keras layers. "
                     f"Received: {layer!r} of type {type(layer).__name__}"
                 )
-        self.branches = list(branches)
 
     def build(self, input_shape):
         self.check_rank(input_shape)

@@ -1,5 +1,6 @@
 """Argument checks shared by the augmentation layers."""
 
+import math
 import numbers
 
 
@@ -31,9 +32,13 @@ def check_fraction(value, name, low_inclusive=True):
 
 
 def check_non_negative(value, name):
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or value < 0:
+    if (
+        not isinstance(value, numbers.Real)
+        or isinstance(value, bool)
+        or not 0 <= value < math.inf
+    ):
         raise ValueError(
-            f"`{name}` must be a non-negative number. Received: {name}={value}"
+            f"`{name}` must be a finite number >= 0. Received: {name}={value}"
         )
     return float(value)
 

@@ -49,6 +49,7 @@ class RandomApply(LayerContainer):
 
     def __init__(self, layer, rate=0.5, seed=None, **kwargs):
         super().__init__([None, layer], seed=seed, **kwargs)
+        self.check_layers([layer])
         self.layer = layer
         self.rate = check_fraction(rate, "rate")
 

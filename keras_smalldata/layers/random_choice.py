@@ -53,6 +53,7 @@ class RandomChoice(LayerContainer):
                 f"Received: layers={layers!r}"
             )
         super().__init__(list(layers), seed=seed, **kwargs)
+        self.check_layers(self.branches)
         self.layers = list(layers)
 
     def choose(self, batch_size):

@@ -1,5 +1,6 @@
 """The `WindowWarp` layer."""
 
+import math
 import numbers
 
 import keras
@@ -56,7 +57,12 @@ class WindowWarp(SeriesAugmentationLayer):
         if (
             not isinstance(scales, (list, tuple))
             or not scales
-            or not all(isinstance(s, numbers.Real) and s > 0 for s in scales)
+            or not all(
+                isinstance(s, numbers.Real)
+                and not isinstance(s, bool)
+                and 0 < s < math.inf
+                for s in scales
+            )
         ):
             raise ValueError(
                 "`scales` must be a non-empty tuple of positive numbers. "

@@ -1,0 +1,96 @@
+"""TF Serving's `export_dir/<version>/` layout: find, validate, publish."""
+
+import os
+import shutil
+import uuid
+
+
+def existing_versions(export_dir):
+    """Returns the sorted numeric version subdirectories of `export_dir`."""
+    if not os.path.isdir(export_dir):
+        return []
+    return sorted(
+        int(name)
+        for name in os.listdir(export_dir)
+        if name.isascii()
+        and name.isdigit()
+        and os.path.isdir(os.path.join(export_dir, name))
+    )
+
+
+def check_export_dir(export_dir):
+    """Returns `export_dir` as a string; raises if it cannot hold versions."""
+    if not isinstance(export_dir, (str, os.PathLike)):
+        raise TypeError(
+            "`export_dir` must be a path (str or os.PathLike). "
+            f"Received: export_dir={export_dir!r} of type {type(export_dir)}"
+        )
+    export_dir = os.fspath(export_dir)
+    if os.path.lexists(export_dir) and not os.path.isdir(export_dir):
+        raise ValueError(
+            "`export_dir` must be a directory (TF Serving's model base path) or "
+            "not exist yet; it exists and is not a directory (left untouched). "
+            f"Received: export_dir={export_dir!r}"
+        )
+    return export_dir
+
+
+def check_version(version):
+    """Raises unless `version` is None or a positive int."""
+    if version is None:
+        return
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ValueError(
+            "`version` must be a positive integer (TF Serving's version "
+            f"directory name) or None. Received: version={version!r}"
+        )
+
+
+def choose_version(export_dir, version):
+    """Returns the version to write: `version`, or one past the largest one."""
+    versions = existing_versions(export_dir)
+    if version is None:
+        return (versions[-1] + 1) if versions else 1
+    if os.path.lexists(os.path.join(export_dir, str(version))):
+        raise ValueError(
+            f"Version {version} already exists in {export_dir!r}; "
+            "export_for_serving never overwrites. Pass a new version or "
+            f"version=None. Existing versions: {versions}. "
+            f"Received: version={version}"
+        )
+    return version
+
+
+def publish(export_dir, version, write):
+    """Writes a version with `write(tmp_dir)`, then renames it into place.
+
+    The version appears whole or not at all: `write` fills a hidden temporary
+    directory inside `export_dir` (TF Serving ignores non-numeric names), which
+    is renamed to `export_dir/<version>` only once `write` has returned. On any
+    failure the temporary directory is removed, and so is `export_dir` if this
+    call created it and it is empty.
+
+    Returns:
+        The path of the version directory.
+    """
+    created = not os.path.exists(export_dir)
+    os.makedirs(export_dir, exist_ok=True)
+    target = os.path.join(export_dir, str(version))
+    # Not tempfile.mkdtemp: its 0o700 mode would survive the rename and could
+    # hide the model from a server running as another user.
+    tmp_dir = os.path.join(export_dir, f".tmp-{version}-{uuid.uuid4().hex}")
+    os.mkdir(tmp_dir)
+    try:
+        write(tmp_dir)
+        if os.path.lexists(target):
+            raise ValueError(
+                f"Version {version} appeared in {export_dir!r} while exporting; "
+                f"it is left untouched. Received: version={version}"
+            )
+        os.rename(tmp_dir, target)
+    except BaseException:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        if created and not os.listdir(export_dir):
+            os.rmdir(export_dir)
+        raise
+    return target

@@ -1,0 +1,84 @@
+"""`_crop_and_resize.crop_and_resize`: per-image boxes, TF-compatible sampling."""
+
+import types
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_smalldata.layers import _crop_and_resize
+from keras_smalldata.layers._crop_and_resize import crop_and_resize
+
+
+@pytest.fixture(params=["tensorflow", "generic"])
+def path(request, monkeypatch):
+    """Runs each test on the TF kernel and on the `keras.ops` version."""
+    if request.param == "generic":
+        fake_keras = types.SimpleNamespace(
+            backend=types.SimpleNamespace(backend=lambda: "jax")
+        )
+        monkeypatch.setattr(_crop_and_resize, "keras", fake_keras)
+    return request.param
+
+
+def whole_image_boxes(batch, height, width):
+    return np.tile(np.array([[0, 0, height, width]], "float32"), (batch, 1))
+
+
+@pytest.mark.parametrize("size", [(4, 4), (8, 8), (13, 7), (16, 16), (32, 24)])
+def test_whole_image_box_matches_tf_image_resize(path, rng, size):
+    images = rng.uniform(0, 1, (2, 16, 16, 3)).astype("float32")
+    out = crop_and_resize(images, whole_image_boxes(2, 16, 16), size)
+    expected = tf.image.resize(images, size, method="bilinear")
+    np.testing.assert_allclose(out, expected, atol=1e-5)
+
+
+def test_box_of_output_size_is_the_crop(path, rng):
+    images = rng.uniform(0, 255, (2, 16, 16, 3)).astype("float32")
+    boxes = np.array([[2, 3, 4, 5], [9, 0, 4, 5]], "float32")
+    out = np.asarray(crop_and_resize(images, boxes, (4, 5)))
+    # Up to float32 rounding (the TF kernel normalizes the box coordinates).
+    np.testing.assert_allclose(out[0], images[0, 2:6, 3:8], atol=1e-3)
+    np.testing.assert_allclose(out[1], images[1, 9:13, 0:5], atol=1e-3)
+
+
+def test_each_image_gets_its_own_box(path, rng):
+    images = rng.uniform(0, 1, (2, 16, 16, 1)).astype("float32")
+    boxes = np.array([[0, 0, 8, 8], [8, 8, 8, 8]], "float32")
+    out = crop_and_resize(images, boxes, (4, 4))
+    expected = [
+        tf.image.resize(images[:1, :8, :8], (4, 4)),
+        tf.image.resize(images[1:, 8:, 8:], (4, 4)),
+    ]
+    np.testing.assert_allclose(out, np.concatenate(expected), atol=1e-5)
+
+
+def test_nearest_whole_image_upscale_repeats_pixels(path, rng):
+    images = rng.uniform(0, 1, (1, 4, 4, 2)).astype("float32")
+    out = crop_and_resize(images, whole_image_boxes(1, 4, 4), (8, 8), "nearest")
+    expected = np.repeat(np.repeat(images, 2, axis=1), 2, axis=2)
+    np.testing.assert_array_equal(out, expected)
+
+
+def test_paths_agree_on_random_boxes(rng, monkeypatch):
+    images = rng.uniform(0, 1, (8, 12, 16, 2)).astype("float32")
+    heights = rng.uniform(2, 12, 8)
+    widths = rng.uniform(2, 16, 8)
+    boxes = np.stack(
+        [
+            rng.uniform(0, 1, 8) * (12 - heights),
+            rng.uniform(0, 1, 8) * (16 - widths),
+            heights,
+            widths,
+        ],
+        axis=1,
+    ).astype("float32")
+    for interpolation in ("bilinear", "nearest"):
+        tf_out = np.asarray(crop_and_resize(images, boxes, (5, 7), interpolation))
+        with monkeypatch.context() as patch:
+            fake_keras = types.SimpleNamespace(
+                backend=types.SimpleNamespace(backend=lambda: "jax")
+            )
+            patch.setattr(_crop_and_resize, "keras", fake_keras)
+            ops_out = np.asarray(crop_and_resize(images, boxes, (5, 7), interpolation))
+        np.testing.assert_allclose(tf_out, ops_out, atol=1e-5)
