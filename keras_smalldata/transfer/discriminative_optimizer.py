@@ -14,13 +14,30 @@ class DiscriminativeOptimizer(keras.optimizers.MultiOptimizer):
     """A `MultiOptimizer` whose learning rates move together.
 
     Made by `discriminative_optimizer`. Its `learning_rate` is the head's (the
-    map's default optimizer); setting it rescales every group by the same
-    factor, so `keras.callbacks.LearningRateScheduler` and
-    `ReduceLROnPlateau` work and keep the ratios between groups. It also
-    accepts gradients for a subset of the variables it was built for, which is
-    what training with frozen groups (and `GradualUnfreezing`) needs; a plain
+    map's default optimizer); every group keeps its ratio to it (`ratios`, one
+    per entry of `optimizers`), so `keras.callbacks.LearningRateScheduler` and
+    `ReduceLROnPlateau` work and keep the ratios between groups, whether a
+    schedule returns a multiple of the rate or a fixed value. It also accepts
+    gradients for a subset of the variables it was built for, which is what
+    training with frozen groups (and `GradualUnfreezing`) needs; a plain
     `MultiOptimizer` rejects them.
+
+    Args:
+        optimizer_map: a `keras.optimizers.OptimizerMap`; its default
+            optimizer is the head's.
+        ratios: list of floats, each group's learning rate over the head's, in
+            the order of `optimizers`. Defaults to the ratios of the rates the
+            optimizers have.
+        loss_scale_factor: passed to `MultiOptimizer`.
+        name: passed to `MultiOptimizer`.
     """
+
+    def __init__(self, optimizer_map, ratios=None, loss_scale_factor=None, name=None):
+        super().__init__(optimizer_map, loss_scale_factor=loss_scale_factor, name=name)
+        if ratios is None:
+            head_rate = _rate(self._optimizer_map.default_optimizer)
+            ratios = [_rate(o) / head_rate for o in self.optimizers]
+        self.ratios = [float(r) for r in ratios]
 
     @property
     def learning_rate(self):
@@ -28,19 +45,25 @@ class DiscriminativeOptimizer(keras.optimizers.MultiOptimizer):
 
     @learning_rate.setter
     def learning_rate(self, value):
-        head = self._optimizer_map.default_optimizer
-        head_rate = float(keras.ops.convert_to_numpy(head.learning_rate))
-        for optimizer in self.optimizers:
-            ratio = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
-            optimizer.learning_rate = float(value) * ratio / head_rate
+        for optimizer, ratio in zip(self.optimizers, self.ratios, strict=True):
+            optimizer.learning_rate = float(value) * ratio
 
     def apply(self, grads, trainable_variables=None):
+        # LearningRateScheduler sets each group's rate to schedule(epoch, rate)
+        # on its own, which a fixed-value schedule makes all equal: derive them
+        # from the head's again.
+        head = self._optimizer_map.default_optimizer
+        for optimizer, ratio in zip(self.optimizers, self.ratios, strict=True):
+            if optimizer is not head:
+                optimizer.learning_rate.assign(head.learning_rate * ratio)
         # MultiOptimizer.apply insists on gradients for every variable it was
         # built for; dispatch a subset the same way instead.
         if trainable_variables is None or not self.built:
             return super().apply(grads, trainable_variables)
         groups = [[] for _ in self.optimizers]
         for grad, variable in zip(grads, trainable_variables, strict=True):
+            if grad is None:  # e.g. a backbone output the model does not use
+                continue
             groups[self._var_to_optimizer_idx[self._var_key(variable)]].append(
                 (grad, variable)
             )
@@ -48,6 +71,47 @@ class DiscriminativeOptimizer(keras.optimizers.MultiOptimizer):
             if pairs:
                 optimizer.apply([g for g, _ in pairs], [v for _, v in pairs])
         self._iterations.assign_add(1)
+
+    def get_config(self):
+        # MultiOptimizer's config serializes its map entry by entry, so
+        # `from_config` would make one optimizer per variable: keep the groups.
+        patterns = {id(o): [] for o in self.optimizers}
+        for pattern, optimizer in self._optimizer_map.items():
+            patterns[id(optimizer)].append(pattern)
+        head = self._optimizer_map.default_optimizer
+        return {
+            "optimizers": [
+                keras.saving.serialize_keras_object(o) for o in self.optimizers
+            ],
+            "patterns": [patterns[id(o)] for o in self.optimizers],
+            "head": self.optimizers.index(head),
+            "ratios": self.ratios,
+            "loss_scale_factor": self.loss_scale_factor,
+            "name": self.name,
+        }
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        optimizers = [
+            keras.saving.deserialize_keras_object(o, custom_objects=custom_objects)
+            for o in config.pop("optimizers")
+        ]
+        patterns = config.pop("patterns")
+        ratios = {id(o): r for o, r in zip(optimizers, config.pop("ratios"))}
+        optimizer_map = keras.optimizers.OptimizerMap(
+            default_optimizer=optimizers[config.pop("head")]
+        )
+        for optimizer, keys in zip(optimizers, patterns, strict=True):
+            for key in keys:
+                optimizer_map[key] = optimizer
+        instance = cls(optimizer_map, **config)
+        instance.ratios = [ratios[id(o)] for o in instance.optimizers]
+        return instance
+
+
+def _rate(optimizer):
+    return float(keras.ops.convert_to_numpy(optimizer.learning_rate))
 
 
 def discriminative_optimizer(

@@ -1,0 +1,125 @@
+"""`DeepArm`: the study's deep models as scikit-learn classifiers."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.validation import check_is_fitted
+
+from keras_smalldata.study import _networks
+from keras_smalldata.study._vae_cache import conditional_vae
+
+TECHNIQUES = ("augment", "synthetic", "transfer")
+
+
+class DeepArm(ClassifierMixin, BaseEstimator):
+    """A small network trained for a fixed budget of steps, plus techniques.
+
+    On tiny data Keras' per-epoch overhead would dominate hundreds of
+    four-step epochs, so training runs `steps` steps over a repeated, shuffled
+    dataset in 10 epochs.
+
+    Args:
+        techniques: tuple drawn from `("augment", "synthetic", "transfer")`;
+            empty for the plain network trained from scratch.
+        kind: `"images"` or `"tabular"`.
+        steps: int. Training steps.
+        vae_steps: int. Steps of the conditional VAE (synthetic samples).
+        backbone_path: str. A saved backbone (`transfer`).
+        flips: bool. Whether image augmentation may flip.
+        batch_size: int.
+        seed: int.
+    """
+
+    def __init__(
+        self,
+        techniques=(),
+        kind="images",
+        steps=600,
+        vae_steps=400,
+        backbone_path=None,
+        flips=False,
+        batch_size=32,
+        seed=0,
+    ):
+        self.techniques = techniques
+        self.kind = kind
+        self.steps = steps
+        self.vae_steps = vae_steps
+        self.backbone_path = backbone_path
+        self.flips = flips
+        self.batch_size = batch_size
+        self.seed = seed
+
+    def fit(self, X, y):
+        X = np.asarray(X, "float32")
+        self.classes_, y_index = np.unique(y, return_inverse=True)
+        keras.utils.set_random_seed(self.seed)
+        self.model_ = self._network(X, len(self.classes_))
+        self.model_.compile(
+            keras.optimizers.Adam(1e-3),
+            "sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
+        batch_size = min(self.batch_size, len(X))
+        epochs = 10
+        per_epoch = max(1, self.steps // epochs)
+        if "synthetic" in self.techniques:
+            from keras_smalldata.data import SyntheticDataGenerator
+
+            vae = conditional_vae(
+                X, y_index, len(self.classes_), self.kind, self.vae_steps, self.seed
+            )
+            data = SyntheticDataGenerator(
+                vae, X, y_index, batch_size=2 * batch_size, seed=self.seed
+            )
+            per_epoch = None
+            epochs = max(1, self.steps // len(data))
+        else:
+            data = (
+                tf.data.Dataset.from_tensor_slices((X, y_index))
+                .shuffle(len(X), seed=self.seed)
+                .repeat()
+                .batch(batch_size)
+            )
+        if "transfer" in self.techniques:
+            from keras_smalldata.transfer import fine_tune
+
+            if per_epoch is not None:
+                data = data.take(per_epoch)
+            fine_tune(
+                self.model_,
+                data,
+                epochs=max(1, epochs * 7 // 10),
+                freeze_epochs=max(1, epochs * 3 // 10),
+                base_lr=2e-3,
+            )
+        else:
+            self.model_.fit(data, epochs=epochs, steps_per_epoch=per_epoch, verbose=0)
+        return self
+
+    def _network(self, X, num_classes):
+        seed = self.seed
+        augmentation = []
+        if "augment" in self.techniques:
+            if self.kind == "images":
+                augmentation = _networks.image_augmentation(
+                    X.shape[1:], self.flips, seed
+                )
+            else:
+                augmentation = _networks.tabular_augmentation(X, seed)
+        if "transfer" in self.techniques:
+            backbone = keras.saving.load_model(self.backbone_path)
+            return _networks.transfer_network(
+                X.shape[1:], num_classes, augmentation, backbone
+            )
+        if self.kind == "images":
+            return _networks.image_network(X.shape[1:], num_classes, augmentation)
+        return _networks.tabular_network(X, num_classes, augmentation)
+
+    def predict_proba(self, X):
+        check_is_fitted(self)
+        return self.model_.predict(np.asarray(X, "float32"), verbose=0, batch_size=256)
+
+    def predict(self, X):
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]

@@ -1,0 +1,156 @@
+import numpy as np
+import pytest
+
+from keras_smalldata.datasets import load_digits, load_wine
+from keras_smalldata.study import run_study
+
+
+class Recorder:
+    """Predicts the majority class; records every training set it sees."""
+
+    seen = []
+
+    def fit(self, X, y):
+        Recorder.seen.append((np.array(X), np.array(y)))
+        values, counts = np.unique(y, return_counts=True)
+        self.majority_ = values[counts.argmax()]
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.majority_)
+
+
+@pytest.fixture
+def recorder(monkeypatch):
+    Recorder.seen = []
+    module = __import__("keras_smalldata.study.run_study", fromlist=["_estimator"])
+    monkeypatch.setattr(module, "_estimator", lambda *args: Recorder())
+    return Recorder
+
+
+def test_training_never_sees_test_samples_or_their_labels(recorder):
+    x, y = load_wine()
+    # Unique rows, so each training row identifies one sample.
+    assert len(np.unique(x, axis=0)) == len(x)
+    results = run_study(
+        x, y, per_class=(3, 6), arms=["svc", "scratch"], repeats=2, progress=False
+    )
+    assert len(recorder.seen) == 2 * 2 * 2  # repeats x arms x sizes
+    index = {row.tobytes(): i for i, row in enumerate(x)}
+    for repeat in range(2):
+        seen = recorder.seen[repeat * 4 : (repeat + 1) * 4]
+        trained = {index[row.tobytes()] for X, _ in seen for row in X}
+        # The largest training set of the repeat: 6 per class.
+        assert len(trained) == 6 * 3
+        n_test = results[results.repeat == repeat].n_test.iloc[0]
+        assert n_test == len(x) - len(trained)
+        for X, labels in seen:
+            rows = [index[row.tobytes()] for row in X]
+            np.testing.assert_array_equal(labels, y[rows])
+    # Sizes are nested and exactly per class.
+    for _, labels in recorder.seen:
+        counts = np.unique(labels, return_counts=True)[1]
+        assert len(set(counts)) == 1 and counts[0] in (3, 6)
+
+
+def test_same_seed_same_splits(recorder):
+    x, y = load_wine()
+    run_study(x, y, per_class=(4,), arms=["svc"], repeats=2, seed=3, progress=False)
+    first = [X.copy() for X, _ in recorder.seen]
+    recorder.seen.clear()
+    run_study(x, y, per_class=(4,), arms=["svc"], repeats=2, seed=3, progress=False)
+    for a, (b, _) in zip(first, recorder.seen, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(first[0], first[1])  # repeats differ
+
+
+def test_tidy_results_of_real_arms():
+    x, y = load_wine()
+    results = run_study(
+        x,
+        y,
+        per_class=(5,),
+        arms=["logistic_regression", "svc_tuned", "scratch", "augment"],
+        repeats=1,
+        quick=True,
+        progress=False,
+    )
+    assert list(results.columns) == [
+        "arm",
+        "kind",
+        "size",
+        "repeat",
+        "metric",
+        "value",
+        "fit_seconds",
+        "n_train",
+        "n_test",
+    ]
+    assert set(results.arm) == {
+        "logistic_regression",
+        "svc_tuned",
+        "scratch",
+        "augment",
+    }
+    kinds = dict(zip(results.arm, results.kind, strict=True))
+    assert kinds["scratch"] == "deep" and kinds["svc_tuned"] == "traditional"
+    # Better than chance (1/3) on wine for every arm.
+    assert (results.value > 0.5).all()
+    assert (results.n_train == 15).all()
+
+
+def test_progress_callable_sees_every_step():
+    x, y = load_wine()
+    calls = []
+    run_study(
+        x,
+        y,
+        per_class=(3,),
+        arms=["svc", "knn"],
+        repeats=2,
+        progress=lambda done, total, text: calls.append((done, total)),
+    )
+    assert calls[-1] == (5, 5)  # pretraining slot + 2 arms x 2 repeats
+    assert [done for done, _ in calls] == sorted(done for done, _ in calls)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"per_class": (0,)}, "Received: per_class=0"),
+        ({"per_class": (60,)}, r"smallest class \(2: 48.*Received: per_class=\[60\]"),
+        ({"repeats": 0}, "Received: repeats=0"),
+        ({"arms": ["svm"]}, "Unknown arm 'svm'"),
+        ({"arms": ["augment+augment"]}, "Unknown arm"),
+        ({"arms": ["synthetic"]}, "needs image data"),
+        ({"arms": []}, "Received: arms=\\[\\]"),
+        ({"epochs": -1}, "Received: epochs=-1"),
+    ],
+)
+def test_bad_arguments(kwargs, match):
+    x, y = load_wine()
+    with pytest.raises(ValueError, match=match):
+        run_study(x, y, **{"per_class": (5,), "progress": False, **kwargs})
+
+
+def test_one_class_is_rejected():
+    x, y = load_wine()
+    with pytest.raises(ValueError, match="at least two classes"):
+        run_study(x[y == 0], y[y == 0], per_class=(2,), progress=False)
+
+
+def test_image_arms_run_on_digits():
+    x, y = load_digits()
+    keep = np.isin(y, [0, 1, 2])
+    results = run_study(
+        x[keep],
+        y[keep],
+        per_class=(4,),
+        arms=["scratch", "synthetic", "transfer"],
+        repeats=1,
+        quick=True,
+        epochs=1,
+        progress=False,
+    )
+    assert set(results.arm) == {"scratch", "synthetic", "transfer"}
+    assert results.value.between(0, 1).all()
