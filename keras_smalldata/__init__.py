@@ -9,7 +9,19 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBPACKAGES = ("datasets", "export", "layers", "plotting")
+_SUBPACKAGES = (
+    "callbacks",
+    "compare",
+    "data",
+    "datasets",
+    "evaluation",
+    "export",
+    "layers",
+    "models",
+    "plotting",
+    "study",
+    "transfer",
+)
 
 __all__ = ["__version__", *_SUBPACKAGES]
 

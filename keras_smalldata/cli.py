@@ -7,8 +7,37 @@ subcommands import TensorFlow, scikit-learn and the like inside `func`.
 """
 
 import argparse
+import importlib.util
+import sys
 
 from keras_smalldata import __version__
+
+_PLOT_INSTALL = 'pip install "keras-smalldata[plot]"'
+
+_STUDY_DESCRIPTION = """\
+Which technique helps on this small dataset, and from how many labelled samples
+on? Trains traditional baselines and deep arms (from scratch, + augmentation,
++ synthetic VAE samples, + transfer from an encoder pretrained without labels)
+on the same few-shot splits, prints a table and writes DIR/results.csv,
+DIR/report.md and PNG figures. Nothing is downloaded.
+"""
+
+_STUDY_EPILOG = """\
+data:
+  digits, breast_cancer, wine   datasets embedded in scikit-learn
+  PATH.csv --target COL         one sample per row; string columns one-hot
+  PATH.npz                      arrays x (images NHWC or features) and y
+  IMAGE_FOLDER                  one subfolder of images per class
+  tfds:NAME                     a prepared tensorflow-datasets image dataset
+
+--train-sizes gives total training counts; each is divided by the number of
+classes and rounded down (training sets are balanced per class).
+
+examples:
+  keras-smalldata study --quick
+  keras-smalldata study --data wine --per-class 5 10 20 40 --out wine_study
+  keras-smalldata study --data patients.csv --target outcome --repeats 10
+"""
 
 
 def _build_parser():
@@ -21,8 +50,215 @@ def _build_parser():
         action="version",
         version=f"keras-smalldata {__version__}",
     )
-    parser.add_subparsers(dest="command", title="commands", metavar="<command>")
+    subparsers = parser.add_subparsers(
+        dest="command", title="commands", metavar="<command>"
+    )
+    _add_study_parser(subparsers)
     return parser
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
+    return value
+
+
+def _add_study_parser(subparsers):
+    parser = subparsers.add_parser(
+        "study",
+        help="find which technique helps on a small dataset",
+        description=_STUDY_DESCRIPTION,
+        epilog=_STUDY_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--data",
+        default="digits",
+        help="digits, breast_cancer, wine, PATH.csv, PATH.npz, IMAGE_FOLDER or "
+        "tfds:NAME (default: digits)",
+    )
+    parser.add_argument("--target", metavar="COL", help="label column of a CSV")
+    sizes = parser.add_mutually_exclusive_group()
+    sizes.add_argument(
+        "--per-class",
+        nargs="+",
+        type=_positive_int,
+        metavar="N",
+        help="training sizes in samples per class (default: 5 10 20 50)",
+    )
+    sizes.add_argument(
+        "--train-sizes",
+        nargs="+",
+        type=_positive_int,
+        metavar="N",
+        help="training sizes as total sample counts, split evenly over classes",
+    )
+    parser.add_argument(
+        "--repeats",
+        type=_positive_int,
+        help="random splits per size (default: 5)",
+    )
+    parser.add_argument(
+        "--arms",
+        nargs="+",
+        metavar="ARM",
+        help="arms to run, e.g. svc_tuned scratch augment augment+transfer "
+        "(default: all)",
+    )
+    parser.add_argument(
+        "--epochs",
+        type=_positive_int,
+        help="training budget of the deep arms, in epochs of 60 steps "
+        "(default: the study's fixed budget)",
+    )
+    parser.add_argument(
+        "--out",
+        default="keras_smalldata_study",
+        metavar="DIR",
+        help="folder for results.csv, report.md and the figures "
+        "(default: keras_smalldata_study)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="smaller training budgets: a fast look, not a verdict",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seeds splits and models (default: 0)"
+    )
+    parser.add_argument(
+        "--flips",
+        action="store_true",
+        help="let image augmentation flip horizontally (not for digits or text)",
+    )
+    parser.add_argument(
+        "--image-size",
+        nargs=2,
+        type=_positive_int,
+        default=(64, 64),
+        metavar=("H", "W"),
+        help="size images of a folder (or a tfds dataset of mixed sizes) are "
+        "resized to (default: 64 64)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="where tensorflow-datasets finds prepared datasets",
+    )
+    parser.set_defaults(func=_study)
+
+
+def _fail(message):
+    print(f"keras-smalldata study: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _per_class_from_totals(totals, num_classes):
+    """Divides total training counts by the number of classes, rounding down."""
+    per_class = []
+    for total in totals:
+        if total < num_classes:
+            raise ValueError(
+                f"--train-sizes {total} is fewer than one sample per class for "
+                f"{num_classes} classes. Received: --train-sizes "
+                + " ".join(str(t) for t in totals)
+            )
+        per_class.append(total // num_classes)
+    return sorted(set(per_class))
+
+
+def _augmentation_figure(data, flips, seed):
+    """A grid of augmented training images, one per class first (up to 8)."""
+    import keras
+    import numpy as np
+
+    from keras_smalldata.plotting import augmentation_grid
+    from keras_smalldata.study._networks import image_augmentation
+
+    if data.kind != "images" or data.x.shape[-1] not in (1, 3):
+        return None
+    first = np.unique(data.y, return_index=True)[1]
+    rest = np.setdiff1d(np.arange(len(data.y)), first)
+    indices = np.concatenate([first, rest])[:8]
+    layer = keras.Sequential(image_augmentation(data.x.shape[1:], flips, seed))
+    return augmentation_grid(layer, data.x[indices], num_rows=4, value_range=(0, 1))
+
+
+def _study(args):
+    # Checked first, so that a long study does not fail at its report.
+    requirements = (("rich", "pip install rich"), ("matplotlib", _PLOT_INSTALL))
+    for module, install in requirements:
+        if importlib.util.find_spec(module) is None:
+            return _fail(f"the study needs {module}. Install it with: {install}")
+    # Imported here: they load TensorFlow, pandas and rich.
+    from keras_smalldata.study._progress import StudyProgress, print_tables
+    from keras_smalldata.study.load_data import check_per_class, load_study_data
+    from keras_smalldata.study.report import write_report
+
+    try:
+        data = load_study_data(
+            args.data,
+            target=args.target,
+            image_size=tuple(args.image_size),
+            data_dir=args.data_dir,
+        )
+        per_class = args.per_class
+        if args.train_sizes is not None:
+            per_class = _per_class_from_totals(args.train_sizes, data.num_classes)
+            print(
+                f"--train-sizes {' '.join(map(str, args.train_sizes))} with "
+                f"{data.num_classes} classes: --per-class "
+                f"{' '.join(map(str, per_class))}",
+                file=sys.stderr,
+            )
+        if per_class is not None:
+            check_per_class(data.y, per_class, data.class_names)
+    except (ValueError, ImportError) as error:
+        return _fail(error)
+
+    import keras_smalldata.study
+
+    options = {"seed": args.seed, "quick": args.quick, "kind": data.kind}
+    if args.flips:
+        options["flips"] = True
+    given = {
+        "per_class": per_class,
+        "repeats": args.repeats,
+        "arms": args.arms,
+        "epochs": args.epochs,
+    }
+    options.update({key: value for key, value in given.items() if value is not None})
+
+    augmentation_figure = _augmentation_figure(data, args.flips, args.seed)
+    print(
+        f"Study of {data.name}: {len(data.y)} samples, {data.num_classes} "
+        f"classes, {data.kind} {tuple(data.x.shape[1:])}",
+        file=sys.stderr,
+    )
+    with StudyProgress() as progress:
+        try:
+            results = keras_smalldata.study.run_study(
+                data.x, data.y, progress=progress, **options
+            )
+        except ValueError as error:
+            # run_study checks its arguments before it reports progress; an
+            # error after that is a failure of the study, not of the input.
+            if progress.started:
+                raise
+            return _fail(error)
+    print_tables(results)
+    paths = write_report(
+        results,
+        args.out,
+        data_name=data.name,
+        augmentation_figure=augmentation_figure,
+    )
+    print(f"Report: {paths['report']}  (results: {paths['results']})")
+    return 0
 
 
 def main(argv=None):

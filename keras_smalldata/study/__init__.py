@@ -1,23 +1,35 @@
-"""The `study`: which technique helps on this small dataset."""
+"""The `study`: which technique helps on this small dataset.
 
-from keras_smalldata.study.load_data import StudyData, check_per_class, load_study_data
-from keras_smalldata.study.report import (
-    deep_vs_traditional,
-    learning_curve_figure,
-    summarize,
-    winners,
-    write_report,
-)
-from keras_smalldata.study.run_study import run_study
+Names are imported on first access, so that `keras-smalldata study --help` and
+data validation do not wait for TensorFlow.
+"""
 
-__all__ = [
-    "StudyData",
-    "check_per_class",
-    "deep_vs_traditional",
-    "learning_curve_figure",
-    "load_study_data",
-    "run_study",
-    "summarize",
-    "winners",
-    "write_report",
-]
+import importlib
+
+_EXPORTS = {
+    "StudyData": "load_data",
+    "check_per_class": "load_data",
+    "load_study_data": "load_data",
+    "deep_vs_traditional": "report",
+    "learning_curve_figure": "report",
+    "summarize": "report",
+    "winners": "report",
+    "write_report": "report",
+    "run_study": "run_study",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        module = importlib.import_module(f"{__name__}.{_EXPORTS[name]}")
+        # Importing `study.run_study` binds the submodule to the package's
+        # `run_study`; bind the function over it.
+        globals()[name] = getattr(module, name)
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_EXPORTS))

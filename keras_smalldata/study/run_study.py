@@ -19,6 +19,7 @@ TRADITIONAL = (
     "hist_gradient_boosting",
     "decision_tree",
 )
+DEFAULT_SIZES = (5, 10, 20, 50)
 DEEP = ("scratch", "augment", "synthetic", "transfer", "augment+transfer")
 # (steps, vae_steps, pretrain_steps) per run setting.
 _BUDGETS = {"default": (600, 400, 1500), "quick": (250, 150, 400)}
@@ -27,7 +28,7 @@ _BUDGETS = {"default": (600, 400, 1500), "quick": (250, 150, 400)}
 def run_study(
     x,
     y,
-    per_class=(5, 10, 20, 50),
+    per_class=None,
     arms=None,
     repeats=5,
     seed=0,
@@ -63,7 +64,9 @@ def run_study(
         x: array `(n, height, width, channels)` (images in [0, 1]) or
             `(n, features)` (tabular).
         y: integer labels `(n,)`.
-        per_class: training sizes, in samples per class.
+        per_class: training sizes, in samples per class. Defaults to
+            `None`: those of 5, 10, 20 and 50 that leave every class at least
+            one test sample.
         arms: list of arm names, or `None` for all of the above.
         repeats: int >= 1. Number of random splits.
         seed: int. Seeds the splits and every model.
@@ -85,6 +88,9 @@ def run_study(
     x = np.asarray(x, "float32")
     y = np.asarray(y)
     kind = kind or ("images" if x.ndim == 4 else "tabular")
+    if per_class is None:
+        smallest = int(np.unique(y, return_counts=True)[1].min())
+        per_class = [size for size in DEFAULT_SIZES if size < smallest] or [1]
     per_class = _check_sizes(per_class, y)
     repeats = _check_positive_int(repeats, "repeats")
     arms = list(arms) if arms is not None else _default_arms(kind)

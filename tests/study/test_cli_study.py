@@ -1,0 +1,224 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+import keras_smalldata.study
+from keras_smalldata.cli import main
+
+
+def fake_results(per_class, arms=("svc", "scratch"), repeats=2):
+    rows = []
+    for arm in arms:
+        kind = "traditional" if arm == "svc" else "deep"
+        for size in per_class:
+            for repeat in range(repeats):
+                rows.append(
+                    {
+                        "arm": arm,
+                        "kind": kind,
+                        "size": size,
+                        "repeat": repeat,
+                        "metric": "accuracy",
+                        "value": 0.5 + size / 100 + (kind == "deep") * 0.01 * repeat,
+                        "fit_seconds": 1.0,
+                        "n_train": size * 3,
+                        "n_test": 100,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture
+def fake_run_study(monkeypatch):
+    """Replaces run_study; records its arguments and reports progress."""
+    calls = []
+
+    def run_study(x, y, progress=True, **options):
+        calls.append({"x": x, "y": y, "progress": progress, **options})
+        progress(0, 2, "repeat 1/1: svc")
+        progress(2, 2, "done")
+        return fake_results(options.get("per_class", [5, 10]))
+
+    monkeypatch.setattr(keras_smalldata.study, "run_study", run_study)
+    monkeypatch.setenv("COLUMNS", "200")
+    return calls
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """Fails the test if the study starts training."""
+
+    def run_study(*args, **kwargs):
+        raise AssertionError("run_study must not be called")
+
+    monkeypatch.setattr(keras_smalldata.study, "run_study", run_study)
+
+
+def test_end_to_end_with_fake_study(tmp_path, fake_run_study, capsys):
+    out = tmp_path / "report"
+    status = main(
+        ["study", "--data", "wine", "--per-class", "10", "5", "--repeats", "2"]
+        + ["--arms", "svc", "scratch", "--seed", "3", "--out", str(out)]
+    )
+    assert status == 0
+    (call,) = fake_run_study
+    assert call["x"].shape == (178, 13)
+    assert call["per_class"] == [10, 5]
+    assert call["repeats"] == 2
+    assert call["arms"] == ["svc", "scratch"]
+    assert call["seed"] == 3
+    assert call["kind"] == "tabular"
+    assert call["quick"] is False
+    assert "epochs" not in call
+    assert "flips" not in call
+    assert callable(call["progress"])
+
+    captured = capsys.readouterr()
+    assert "accuracy, mean ± 95% half-width" in captured.out
+    # svc at 10 per class: 0.6 on both repeats, so no interval half-width is 0.
+    assert "0.600 ± 0.000" in captured.out
+    assert "scratch" in captured.out
+    assert "no significant difference" in captured.out
+    assert f"Report: {out / 'report.md'}" in captured.out
+    assert "Study of wine: 178 samples, 3 classes" in captured.err
+
+    pd.testing.assert_frame_equal(
+        pd.read_csv(out / "results.csv"), fake_results([10, 5])
+    )
+    assert (out / "learning_curve.png").stat().st_size > 0
+    assert not (out / "augmentations.png").exists()
+    assert "# Study: wine" in (out / "report.md").read_text()
+
+
+def test_options_passed_through(tmp_path, fake_run_study):
+    status = main(
+        ["study", "--data", "wine", "--quick", "--epochs", "3", "--flips"]
+        + ["--out", str(tmp_path)]
+    )
+    assert status == 0
+    (call,) = fake_run_study
+    assert call["quick"] is True
+    assert call["epochs"] == 3
+    assert call["flips"] is True
+    assert call["seed"] == 0
+    # Not given: left to run_study's defaults.
+    assert "per_class" not in call and "repeats" not in call and "arms" not in call
+
+
+def test_train_sizes_become_per_class(tmp_path, fake_run_study, capsys):
+    status = main(
+        ["study", "--data", "wine", "--train-sizes", "30", "62", "--out", str(tmp_path)]
+    )
+    assert status == 0
+    assert fake_run_study[0]["per_class"] == [10, 20]
+    assert "--per-class 10 20" in capsys.readouterr().err
+
+
+def test_images_get_an_augmentation_figure(tmp_path, fake_run_study):
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (12, 8, 8, 1), dtype=np.uint8)
+    np.savez(tmp_path / "tiny.npz", x=x, y=np.arange(12) % 3)
+    out = tmp_path / "out"
+    status = main(["study", "--data", str(tmp_path / "tiny.npz"), "--out", str(out)])
+    assert status == 0
+    (call,) = fake_run_study
+    assert call["kind"] == "images"
+    assert call["x"].dtype == np.float32 and call["x"].max() <= 1.0
+    assert (out / "augmentations.png").stat().st_size > 0
+    assert "![Augmented training images](augmentations.png)" in (
+        (out / "report.md").read_text()
+    )
+
+
+def run_failing(argv, capsys):
+    status = main(argv)
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "keras-smalldata study: error: " in err
+    return err
+
+
+def test_missing_data_path(tmp_path, no_training, capsys):
+    path = tmp_path / "missing.npz"
+    err = run_failing(["study", "--data", str(path)], capsys)
+    assert f"No file or folder at '{path}'" in err
+
+
+def test_one_class_npz(tmp_path, no_training, capsys):
+    np.savez(tmp_path / "one.npz", x=np.zeros((4, 3)), y=np.zeros(4, int))
+    err = run_failing(["study", "--data", str(tmp_path / "one.npz")], capsys)
+    assert "at least two classes" in err
+
+
+def test_csv_without_target(tmp_path, no_training, capsys):
+    (tmp_path / "d.csv").write_text("a,y\n1,0\n2,1\n")
+    err = run_failing(["study", "--data", str(tmp_path / "d.csv")], capsys)
+    assert "--target COL" in err
+
+
+def test_per_class_larger_than_a_class(no_training, capsys):
+    err = run_failing(["study", "--data", "wine", "--per-class", "5", "48"], capsys)
+    assert "smallest class, 'class_2', has 48" in err
+
+
+def test_train_sizes_below_one_per_class(no_training, capsys):
+    err = run_failing(["study", "--data", "wine", "--train-sizes", "2", "9"], capsys)
+    assert "--train-sizes 2 is fewer than one sample per class for 3" in err
+
+
+def test_run_study_argument_error_exits_2(monkeypatch, capsys):
+    def run_study(x, y, progress=True, **options):
+        raise ValueError("Unknown arm 'svm'")
+
+    monkeypatch.setattr(keras_smalldata.study, "run_study", run_study)
+    err = run_failing(["study", "--data", "wine", "--arms", "svm"], capsys)
+    assert "Unknown arm 'svm'" in err
+
+
+def test_error_during_training_is_raised(monkeypatch):
+    def run_study(x, y, progress=True, **options):
+        progress(0, 3, "repeat 1/1: svc")
+        raise ValueError("something broke while training")
+
+    monkeypatch.setattr(keras_smalldata.study, "run_study", run_study)
+    with pytest.raises(ValueError, match="something broke"):
+        main(["study", "--data", "wine"])
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--per-class", "0"], "expected an integer >= 1, got '0'"),
+        (["--repeats", "two"], "expected an integer >= 1, got 'two'"),
+        (["--per-class", "5", "--train-sizes", "50"], "not allowed with argument"),
+        (["--image-size", "32"], "expected 2 arguments"),
+    ],
+)
+def test_invalid_arguments(argv, message, no_training, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["study", *argv])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_help_lists_data_forms(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["study", "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert "PATH.csv --target COL" in out
+    assert "tfds:NAME" in out
+    assert "--train-sizes" in out
+
+
+def test_missing_matplotlib_fails_before_training(monkeypatch, no_training, capsys):
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+
+    def without_matplotlib(name, *args, **kwargs):
+        return None if name == "matplotlib" else find_spec(name, *args, **kwargs)
+
+    monkeypatch.setattr(importlib.util, "find_spec", without_matplotlib)
+    err = run_failing(["study", "--data", "wine"], capsys)
+    assert 'pip install "keras-smalldata[plot]"' in err
