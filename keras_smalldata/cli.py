@@ -8,6 +8,7 @@ subcommands import TensorFlow, scikit-learn and the like inside `func`.
 
 import argparse
 import importlib.util
+import os
 import sys
 
 from keras_smalldata import __version__
@@ -280,6 +281,8 @@ def main(argv=None):
     keras-smalldata 0.1.0
     ```
     """
+    # TensorFlow's C++ info and warning lines would drown the progress display.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     parser = _build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "func", None) is None:

@@ -54,9 +54,22 @@ def set_leaf_trainable(model, trainable):
     leaves = weighted_leaves(model)
     wanted = {id(leaf): leaf.trainable for leaf in leaves}
     wanted.update({id(leaf): value for leaf, value in trainable.items()})
-    model.trainable = True
+    set_trainable(model, True)
     for leaf in leaves:
         leaf.trainable = wanted[id(leaf)]
+
+
+def set_trainable(layer, value):
+    """Sets `layer.trainable = value` on `layer` and every nested layer.
+
+    Under the TensorFlow backend, assigning an attribute the value it already
+    has is skipped (`KerasAutoTrackable.__setattr__`), so `trainable = False`
+    on a frozen container does not reach children unfrozen one by one since.
+    Each nested model (and `InferenceMode` wrapper) is therefore set itself.
+    """
+    layer.trainable = value
+    for child in sublayers(layer):
+        set_trainable(child, value)
 
 
 def count_params(layers_, trainable=None):

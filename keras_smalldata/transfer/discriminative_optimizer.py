@@ -6,7 +6,11 @@ import re
 
 import keras
 
-from keras_smalldata.transfer._layers import sublayers, weighted_leaves
+from keras_smalldata.transfer._layers import (
+    count_params,
+    sublayers,
+    weighted_leaves,
+)
 
 
 @keras.saving.register_keras_serializable(package="keras_smalldata")
@@ -98,7 +102,9 @@ class DiscriminativeOptimizer(keras.optimizers.MultiOptimizer):
             for o in config.pop("optimizers")
         ]
         patterns = config.pop("patterns")
-        ratios = {id(o): r for o, r in zip(optimizers, config.pop("ratios"))}
+        ratios = {
+            id(o): r for o, r in zip(optimizers, config.pop("ratios"), strict=True)
+        }
         optimizer_map = keras.optimizers.OptimizerMap(
             default_optimizer=optimizers[config.pop("head")]
         )
@@ -211,14 +217,20 @@ def _split(layers, num_groups):
 
 
 def find_backbone(model, required=True):
-    """The first nested model (or `InferenceMode` wrapper) among the layers."""
-    for layer in sublayers(model):
-        if sublayers(layer):
-            return layer
+    """The nested model (or `InferenceMode` wrapper) with the most parameters.
+
+    Not simply the first: an augmentation `keras.Sequential` placed before the
+    backbone (as `build_classifier(augmentation=...)` does) is nested too.
+    """
+    nested = [layer for layer in sublayers(model) if sublayers(layer)]
+    nested = [layer for layer in nested if weighted_leaves(layer)]
+    if nested:
+        return max(nested, key=lambda layer: count_params(weighted_leaves(layer)))
     if required:
         raise ValueError(
-            "Could not find a backbone (a nested model) in the model; pass "
-            f"`backbone=`. Received: model with layers {[x.name for x in model.layers]}"
+            "Could not find a backbone (a nested model with weights) in the "
+            "model; pass `backbone=`. "
+            f"Received: model with layers {[x.name for x in model.layers]}"
         )
     return None
 

@@ -43,8 +43,8 @@ def fine_tune(
             phase 2. Defaults to `100`.
         validation_data: passed to `fit`. Defaults to `None`.
         callbacks: list of callbacks passed to both phases. Defaults to `None`.
-        backbone: the backbone layer or model. Defaults to the model's first
-            nested model (what `build_classifier` makes).
+        backbone: the backbone layer or model. Defaults to the model's nested
+            model with the most parameters (what `build_classifier` makes).
 
     Returns:
         A `keras.callbacks.History` covering both phases (epochs numbered on).

@@ -3,7 +3,7 @@
 import keras
 
 from keras_smalldata.transfer._change import describe_change
-from keras_smalldata.transfer._layers import weighted_leaves
+from keras_smalldata.transfer._layers import set_trainable, weighted_leaves
 
 
 def freeze(model_or_layer):
@@ -36,5 +36,5 @@ def freeze(model_or_layer):
             f"Received: model_or_layer of type {type(model_or_layer).__name__}"
         )
     before = {leaf: leaf.trainable for leaf in weighted_leaves(model_or_layer)}
-    model_or_layer.trainable = False
+    set_trainable(model_or_layer, False)
     return describe_change(model_or_layer, before)

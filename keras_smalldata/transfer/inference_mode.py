@@ -1,5 +1,7 @@
 """The `InferenceMode` wrapper layer."""
 
+import copy
+
 import keras
 
 
@@ -68,5 +70,8 @@ class InferenceMode(keras.layers.Layer):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        config["layer"] = keras.saving.deserialize_keras_object(config["layer"])
+        # Deserializing a model empties its config dict: work on a copy.
+        config["layer"] = keras.saving.deserialize_keras_object(
+            copy.deepcopy(config["layer"])
+        )
         return cls(**config)
