@@ -1,0 +1,13 @@
+"""Data pipelines that feed `model.fit`: label mixing and augmented batches."""
+
+from keras_smalldata.data.augmented_sequence import AugmentedSequence
+from keras_smalldata.data.cutmix import cutmix
+from keras_smalldata.data.mixup import mixup
+from keras_smalldata.data.synthetic_data_generator import SyntheticDataGenerator
+
+__all__ = [
+    "AugmentedSequence",
+    "SyntheticDataGenerator",
+    "cutmix",
+    "mixup",
+]

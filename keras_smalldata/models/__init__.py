@@ -1,0 +1,9 @@
+"""Generative models for small datasets."""
+
+from keras_smalldata.models.test_time_augmentation import TestTimeAugmentation
+from keras_smalldata.models.vae import VAE
+
+__all__ = [
+    "TestTimeAugmentation",
+    "VAE",
+]
