@@ -145,7 +145,12 @@ def _application(name, input_shape, weights):
             return constructor(
                 include_top=False, weights="imagenet", input_shape=input_shape
             )
-        except Exception as error:  # Keras raises a bare Exception when offline.
+        except Exception as error:
+            # Keras raises a bare Exception when the download fails; other
+            # errors (an input shape too small for the weights, ...) are not
+            # about being offline.
+            if type(error) is not Exception and not isinstance(error, OSError):
+                raise
             cache = os.path.join(
                 os.environ.get("KERAS_HOME", os.path.expanduser("~/.keras")), "models"
             )

@@ -5,6 +5,7 @@ import numbers
 import keras
 
 from keras_smalldata.transfer.discriminative_optimizer import (
+    DiscriminativeOptimizer,
     discriminative_optimizer,
     find_backbone,
 )
@@ -87,6 +88,10 @@ def fine_tune(
     fit_kwargs = _fit_kwargs(train_data, validation_data, callbacks)
     compile_config = model.get_compile_config()
     template = keras.optimizers.get(compile_config["optimizer"])
+    if isinstance(template, DiscriminativeOptimizer):
+        # Compiled by an earlier fine_tune: start from the head's optimizer
+        # (the last one).
+        template = template.optimizers[-1]
     histories = []
 
     if freeze_epochs:

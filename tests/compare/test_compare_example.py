@@ -1,0 +1,40 @@
+"""Smoke test of examples/compare_digits.py, run as a script with --quick."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "compare_digits.py"
+
+
+@pytest.mark.slow
+def test_compare_digits_quick(tmp_path):
+    out = tmp_path / "curves.png"
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLE), "--quick", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    table = lines[lines.index("Mean test accuracy (digits per class in training):") :]
+    header = table[1].split()
+    assert header == ["5/class", "10/class"]
+    accuracies = {
+        row.split()[0]: [float(v) for v in row.split()[1:]] for row in table[3:7]
+    }
+    assert set(accuracies) == {"svc", "logistic_regression", "knn", "cnn"}
+    # Well above chance (0.1) for every model, and better with more data.
+    for name, (small, large) in accuracies.items():
+        assert 0.5 < small <= large + 0.02, name
+    assert "corrected t-test" in result.stdout
+    assert str(out) in result.stdout
+
+    import matplotlib.image
+
+    image = matplotlib.image.imread(out)
+    assert image.shape[0] > 300 and image[..., :3].std() > 0.05
