@@ -21,8 +21,9 @@ class GradualUnfreezing(keras.callbacks.Callback):
     recompiling: when training starts, the optimizer is rebuilt for every
     variable that will be unfrozen (keeping its state for those it had), and
     the train function is retraced whenever a block is unfrozen, so each block
-    trains from its epoch on and not before. Works with any optimizer,
-    `discriminative_optimizer`'s included. The number of trainable layers
+    trains from its epoch on and not before. Works with single Keras optimizers
+    and with `discriminative_optimizer`'s (a plain `MultiOptimizer` rejects the
+    partial gradient lists that frozen blocks give). The number of trainable layers
     appears in the logs as `unfrozen_layers`.
 
     Args:
