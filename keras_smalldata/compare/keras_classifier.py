@@ -85,7 +85,7 @@ class KerasClassifier(ClassifierMixin, _KerasEstimator):
     ...     return model
     >>> x, y = keras_smalldata.datasets.load_digits()
     >>> clf = keras_smalldata.compare.KerasClassifier(
-    ...     build, epochs=5, random_state=0, model__units=64
+    ...     build, epochs=20, random_state=0, model__units=64
     ... )
     >>> clf.fit(x[:500], y[:500]).score(x[500:], y[500:]) > 0.8
     True

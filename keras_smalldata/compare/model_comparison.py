@@ -206,12 +206,16 @@ class ModelComparison(BaseEstimator):
 
     def _significance(self):
         names = list(self.results_.index)
-        matrix = pd.DataFrame(np.nan, index=names, columns=names)
-        for i, a in enumerate(names):
-            for b in names[i + 1 :]:
-                p = self.compare(a, b)["p"]
-                matrix.loc[a, b] = matrix.loc[b, a] = p
-        return matrix
+        scores = self.fold_scores_[self.fold_scores_["metric"] == self._metrics[0]]
+        by_fold = scores.pivot(index="fold", columns="estimator", values="score")
+        by_fold = by_fold[names].to_numpy()
+        matrix = np.full((len(names), len(names)), np.nan)
+        for i in range(len(names)):
+            for j in range(i + 1, len(names)):
+                differences = by_fold[:, i] - by_fold[:, j]
+                p = corrected_ttest(differences, *self._sizes)["p"]
+                matrix[i, j] = matrix[j, i] = p
+        return pd.DataFrame(matrix, index=names, columns=names)
 
     # -- compare ---------------------------------------------------------------
 
