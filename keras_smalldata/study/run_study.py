@@ -1,6 +1,5 @@
 """`run_study`: which technique helps on this small dataset, from what size on."""
 
-import numbers
 import os
 import tempfile
 import time
@@ -8,6 +7,7 @@ import time
 import numpy as np
 import pandas as pd
 
+from keras_smalldata.layers._validation import check_positive_int
 from keras_smalldata.study._deep_arm import TECHNIQUES, DeepArm
 
 TRADITIONAL = (
@@ -92,12 +92,12 @@ def run_study(
         smallest = int(np.unique(y, return_counts=True)[1].min())
         per_class = [size for size in DEFAULT_SIZES if size < smallest] or [1]
     per_class = _check_sizes(per_class, y)
-    repeats = _check_positive_int(repeats, "repeats")
+    repeats = check_positive_int(repeats, "repeats")
     arms = list(arms) if arms is not None else _default_arms(kind)
     _check_arms(arms, kind)
     steps, vae_steps, pretrain_steps = _BUDGETS["quick" if quick else "default"]
     if epochs is not None:
-        steps = _check_positive_int(epochs, "epochs") * 60
+        steps = check_positive_int(epochs, "epochs") * 60
     report = _progress_callback(progress)
     total = len(arms) * repeats + 1
     done = 0
@@ -177,14 +177,6 @@ def _check_arms(arms, kind):
             )
 
 
-def _check_positive_int(value, name):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
-        raise ValueError(
-            f"`{name}` must be an integer >= 1. Received: {name}={value!r}"
-        )
-    return int(value)
-
-
 def _check_sizes(per_class, y):
     values = per_class if isinstance(per_class, (list, tuple)) else [per_class]
     values = [v.item() if isinstance(v, np.generic) else v for v in values]
@@ -192,7 +184,7 @@ def _check_sizes(per_class, y):
         raise ValueError(
             f"`per_class` needs at least one size. Received: per_class={per_class!r}"
         )
-    sizes = sorted({_check_positive_int(v, "per_class") for v in values})
+    sizes = sorted({check_positive_int(v, "per_class") for v in values})
     labels, counts = np.unique(y, return_counts=True)
     if len(labels) < 2:
         raise ValueError(
