@@ -101,7 +101,7 @@ def _add_study_parser(subparsers):
     parser.add_argument(
         "--repeats",
         type=_positive_int,
-        help="random splits per size (default: 5)",
+        help="random splits per size (default: 5; 1 with --quick)",
     )
     parser.add_argument(
         "--arms",
@@ -126,7 +126,7 @@ def _add_study_parser(subparsers):
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="smaller training budgets: a fast look, not a verdict",
+        help="smaller training budgets and 1 repeat: a fast look, not a verdict",
     )
     parser.add_argument(
         "--seed", type=int, default=0, help="seeds splits and models (default: 0)"
@@ -189,6 +189,30 @@ def _augmentation_figure(data, flips, seed):
     return augmentation_grid(layer, data.x[indices], num_rows=4, value_range=(0, 1))
 
 
+def _samples_figure(data, results, seed, quick):
+    """Samples of a conditional VAE trained on the first repeat's labelled pool.
+
+    The same kind of VAE, with the same budget, as the `synthetic` arm trains
+    on each training subset; `None` unless that arm ran on images.
+    """
+    import numpy as np
+
+    from keras_smalldata.plotting import vae_sample_grid
+    from keras_smalldata.study._vae_cache import conditional_vae
+    from keras_smalldata.study.run_study import BUDGETS, pool_and_test
+
+    synthetic = results["arm"].str.contains("synthetic").any()
+    if not synthetic or data.kind != "images" or data.x.shape[-1] not in (1, 3):
+        return None
+    classes, y = np.unique(data.y, return_inverse=True)
+    pool, _ = pool_and_test(y, int(results["size"].max()), seed)
+    vae_steps = BUDGETS["quick" if quick else "default"][1]
+    vae = conditional_vae(
+        data.x[pool], y[pool], len(classes), "images", vae_steps, seed
+    )
+    return vae_sample_grid(vae, 8, images=data.x[pool], labels=y[pool], seed=seed)
+
+
 def _study(args):
     # Checked first, so that a long study does not fail at its report.
     requirements = (("rich", "pip install rich"), ("matplotlib", _PLOT_INSTALL))
@@ -221,8 +245,13 @@ def _study(args):
     except (ValueError, ImportError) as error:
         return _fail(error)
 
+    import tensorflow as tf
+
     import keras_smalldata.study
 
+    # Each arm's fresh model traces its own functions; TensorFlow's retracing
+    # warnings say nothing to a study's user.
+    tf.get_logger().setLevel("ERROR")
     options = {"seed": args.seed, "quick": args.quick, "kind": data.kind}
     if args.flips:
         options["flips"] = True
@@ -257,6 +286,7 @@ def _study(args):
         args.out,
         data_name=data.name,
         augmentation_figure=augmentation_figure,
+        samples_figure=_samples_figure(data, results, args.seed, args.quick),
     )
     print(f"Report: {paths['report']}  (results: {paths['results']})")
     return 0
@@ -276,10 +306,16 @@ def main(argv=None):
 
     Example:
 
-    ```
-    $ keras-smalldata --version
-    keras-smalldata 0.1.0
-    ```
+    The same as `keras-smalldata study --data wine --arms knn svc --per-class 5
+    --repeats 2 --out wine_study` in a shell:
+
+    >>> argv = "study --data wine --arms knn svc --per-class 5 --repeats 2"
+    >>> status = keras_smalldata.cli.main(argv.split() + ["--out", "wine_study"])
+    accuracy, mean ± 95% half-width
+    ...
+    Report: wine_study/report.md  (results: wine_study/results.csv)
+    >>> status
+    0
     """
     # TensorFlow's C++ info and warning lines would drown the progress display.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

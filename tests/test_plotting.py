@@ -136,3 +136,51 @@ def test_missing_matplotlib_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     with pytest.raises(ImportError, match=r'pip install "keras-smalldata\[plot\]"'):
         augmentation_grid(CallCounter(), _images())
+
+
+def _vae(num_classes=3, shape=(8, 8, 1)):
+    from keras_smalldata.models import VAE
+
+    return VAE.for_images(shape, latent_dim=2, num_classes=num_classes, seed=0)
+
+
+def test_vae_sample_grid_has_a_row_per_class_with_real_images_first():
+    from keras_smalldata.plotting import vae_sample_grid
+
+    vae = _vae()
+    images = _images(batch=5, height=8, width=8)
+    labels = np.array([2, 0, 2, 0, 0])  # no image of class 1
+    figure = vae_sample_grid(vae, per_class=2, images=images, labels=labels, seed=1)
+    assert figure.axes[0].get_subplotspec().get_geometry()[:2] == (3, 3)
+    axes = np.array(figure.axes).reshape(3, 3)
+    np.testing.assert_allclose(axes[0, 0].images[0].get_array(), images[1, ..., 0])
+    np.testing.assert_allclose(axes[2, 0].images[0].get_array(), images[0, ..., 0])
+    assert not axes[1, 0].axison and not axes[1, 0].images
+    # The samples are the VAE's own, drawn for the row's class.
+    expected = vae.sample(6, labels=np.repeat(np.arange(3), 2), seed=1)
+    shown = np.array([ax.images[0].get_array() for ax in axes[:, 1:].ravel()])
+    np.testing.assert_allclose(shown, np.clip(expected[..., 0], 0, 1), atol=1e-6)
+
+
+def test_vae_sample_grid_unconditional_is_one_row():
+    from keras_smalldata.plotting import vae_sample_grid
+
+    figure = vae_sample_grid(_vae(num_classes=None, shape=(8, 8, 3)), per_class=3)
+    assert len(figure.axes) == 3
+    assert figure.axes[0].images[0].get_array().shape == (8, 8, 3)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"per_class": 0}, "Received: per_class=0"),
+        ({"per_class": True}, "Received: per_class=True"),
+        ({"images": np.zeros((2, 8, 8, 1))}, "one label per image"),
+        ({"images": np.zeros((8, 8, 1)), "labels": [0]}, r"images.shape=\(8, 8, 1\)"),
+    ],
+)
+def test_vae_sample_grid_bad_arguments(kwargs, match):
+    from keras_smalldata.plotting import vae_sample_grid
+
+    with pytest.raises(ValueError, match=match):
+        vae_sample_grid(_vae(), **kwargs)

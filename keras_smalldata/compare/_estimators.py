@@ -144,12 +144,14 @@ def is_deep(estimator):
         seen += 1
         if isinstance(estimator, _KerasEstimator):
             return True
-        if hasattr(estimator, "steps"):  # Pipeline
+        # Only attributes that hold estimators count: an estimator may well
+        # have a `steps` parameter that is a number.
+        if isinstance(getattr(estimator, "steps", None), list):  # Pipeline
             estimator = estimator.steps[-1][1]
-        elif hasattr(estimator, "regressor"):  # TransformedTargetRegressor
-            estimator = estimator.regressor
-        elif hasattr(estimator, "estimator"):  # GridSearchCV and the like
-            estimator = estimator.estimator
+        elif hasattr(getattr(estimator, "regressor", None), "fit"):
+            estimator = estimator.regressor  # TransformedTargetRegressor
+        elif hasattr(getattr(estimator, "estimator", None), "fit"):
+            estimator = estimator.estimator  # GridSearchCV and the like
         else:
             break
     root = type(estimator).__module__.split(".")[0]

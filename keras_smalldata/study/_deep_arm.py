@@ -95,7 +95,13 @@ class DeepArm(ClassifierMixin, BaseEstimator):
                 base_lr=2e-3,
             )
         else:
-            self.model_.fit(data, epochs=epochs, steps_per_epoch=per_epoch, verbose=0)
+            self.model_.fit(
+                data,
+                epochs=epochs,
+                steps_per_epoch=per_epoch,
+                shuffle=False,  # the dataset is shuffled
+                verbose=0,
+            )
         return self
 
     def _network(self, X, num_classes):

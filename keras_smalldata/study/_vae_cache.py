@@ -22,7 +22,13 @@ def _fit(vae, data, steps, batch_size, seed):
         .batch(batch_size)
     )
     epochs = 5
-    vae.fit(dataset, epochs=epochs, steps_per_epoch=max(1, steps // epochs), verbose=0)
+    vae.fit(
+        dataset,
+        epochs=epochs,
+        steps_per_epoch=max(1, steps // epochs),
+        shuffle=False,  # the dataset is shuffled
+        verbose=0,
+    )
     return vae
 
 

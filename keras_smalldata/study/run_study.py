@@ -1,13 +1,18 @@
 """`run_study`: which technique helps on this small dataset, from what size on."""
 
+import numbers
 import os
 import tempfile
-import time
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
 
-from keras_smalldata.layers._validation import check_positive_int
+from keras_smalldata.layers._validation import (
+    check_choice,
+    check_finite_array,
+    check_positive_int,
+)
 from keras_smalldata.study._deep_arm import TECHNIQUES, DeepArm
 
 TRADITIONAL = (
@@ -20,9 +25,20 @@ TRADITIONAL = (
     "decision_tree",
 )
 DEFAULT_SIZES = (5, 10, 20, 50)
+COLUMNS = (
+    "arm",
+    "kind",
+    "size",
+    "repeat",
+    "metric",
+    "value",
+    "fit_seconds",
+    "n_train",
+    "n_test",
+)
 DEEP = ("scratch", "augment", "synthetic", "transfer", "augment+transfer")
 # (steps, vae_steps, pretrain_steps) per run setting.
-_BUDGETS = {"default": (600, 400, 1500), "quick": (250, 150, 400)}
+BUDGETS = {"default": (600, 400, 1500), "quick": (250, 150, 400)}
 
 
 def run_study(
@@ -30,7 +46,7 @@ def run_study(
     y,
     per_class=None,
     arms=None,
-    repeats=5,
+    repeats=None,
     seed=0,
     unlabeled=None,
     progress=True,
@@ -43,8 +59,9 @@ def run_study(
 
     For each repeat, `max(per_class)` samples of every class are drawn as the
     labelled pool (seeded); each size trains on a nested subset of it (the same
-    subset for every arm) and every arm is scored on all the samples outside
-    the pool, so all sizes and arms of a repeat share one test set. Test labels
+    subset for every arm, drawn by `ModelComparison.learning_curve` with one
+    `(pool, test)` fold per repeat) and every arm is scored on all the samples
+    outside the pool, so all sizes and arms of a repeat share one test set. Test labels
     are never used. Arms (all run by default):
 
     - traditional: `default_baselines` (`svc`, `random_forest`,
@@ -68,13 +85,15 @@ def run_study(
             `None`: those of 5, 10, 20 and 50 that leave every class at least
             one test sample.
         arms: list of arm names, or `None` for all of the above.
-        repeats: int >= 1. Number of random splits.
+        repeats: int >= 1, or `None`: 5, or 1 with `quick`. Number of random
+            splits.
         seed: int. Seeds the splits and every model.
         unlabeled: inputs for the `transfer` arm's unsupervised pretraining;
             `None` uses `x` without its labels (all samples, test ones
             included: transductive, labels unused).
         progress: bool, or a callable `progress(done, total, description)`.
-        quick: bool. Smaller training budgets (a fast look, not a verdict).
+        quick: bool. Smaller training budgets and one repeat by default (a
+            fast look, not a verdict).
         kind: `"images"` or `"tabular"`; `None` infers it from `x`'s rank.
         flips: bool. Whether image augmentation may flip horizontally.
         epochs: int or `None`. Overrides the deep arms' budget: `epochs * 60`
@@ -85,17 +104,28 @@ def run_study(
         `kind` ("traditional" or "deep"), `size` (per class), `repeat`,
         `metric` ("accuracy"), `value`, `fit_seconds`, `n_train`, `n_test`.
     """
-    x = np.asarray(x, "float32")
+    x = check_finite_array(x, "x").astype("float32")
     y = np.asarray(y)
-    kind = kind or ("images" if x.ndim == 4 else "tabular")
+    kind = _check_data(x, y, kind)
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"`seed` must be an integer >= 0. Received: seed={seed!r}")
+    if unlabeled is not None:
+        unlabeled = check_finite_array(unlabeled, "unlabeled").astype("float32")
+        if unlabeled.shape[1:] != x.shape[1:] or len(unlabeled) == 0:
+            raise ValueError(
+                "`unlabeled` must hold samples shaped like those of `x`, "
+                f"{x.shape[1:]}. Received: unlabeled.shape={unlabeled.shape}"
+            )
     if per_class is None:
         smallest = int(np.unique(y, return_counts=True)[1].min())
         per_class = [size for size in DEFAULT_SIZES if size < smallest] or [1]
     per_class = _check_sizes(per_class, y)
+    if repeats is None:
+        repeats = 1 if quick else 5
     repeats = check_positive_int(repeats, "repeats")
     arms = list(arms) if arms is not None else _default_arms(kind)
     _check_arms(arms, kind)
-    steps, vae_steps, pretrain_steps = _BUDGETS["quick" if quick else "default"]
+    steps, vae_steps, pretrain_steps = BUDGETS["quick" if quick else "default"]
     if epochs is not None:
         steps = check_positive_int(epochs, "epochs") * 60
     report = _progress_callback(progress)
@@ -108,43 +138,58 @@ def run_study(
             from keras_smalldata.study._vae_cache import pretrain_backbone
 
             report(done, total, "pretraining the encoder without labels")
-            pool = x if unlabeled is None else np.asarray(unlabeled, "float32")
+            pool = x if unlabeled is None else unlabeled
             backbone_path = pretrain_backbone(
                 pool, kind, pretrain_steps, seed, os.path.join(workdir, "encoder.keras")
             )
         done += 1
         rows = []
         for repeat in range(repeats):
-            pool, test = _split(y, max(per_class), seed + repeat)
-            subsets = _nested(pool, y, per_class, seed + repeat)
+            fold = [pool_and_test(y, max(per_class), seed + repeat)]
             for arm in arms:
                 report(done, total, f"repeat {repeat + 1}/{repeats}: {arm}")
                 estimator = _estimator(
                     arm, kind, steps, vae_steps, backbone_path, flips, seed + repeat
                 )
-                for size, train in zip(per_class, subsets, strict=True):
-                    start = time.perf_counter()
-                    fitted = estimator.fit(x[train], y[train])
-                    seconds = time.perf_counter() - start
-                    accuracy = float(np.mean(fitted.predict(x[test]) == y[test]))
-                    rows.append(
-                        {
-                            "arm": arm,
-                            "kind": "deep"
-                            if arm in _deep_names(arms)
-                            else "traditional",
-                            "size": size,
-                            "repeat": repeat,
-                            "metric": "accuracy",
-                            "value": accuracy,
-                            "fit_seconds": seconds,
-                            "n_train": len(train),
-                            "n_test": len(test),
-                        }
+                rows.append(
+                    _learning_curve(
+                        arm, estimator, x, y, fold, per_class, seed + repeat
                     )
+                )
+                rows[-1]["repeat"] = repeat
                 done += 1
         report(done, total, "done")
-    return pd.DataFrame(rows)
+    results = pd.concat(rows, ignore_index=True)
+    results["kind"] = np.where(
+        results["arm"].isin(_deep_names(arms)), "deep", "traditional"
+    )
+    return results[list(COLUMNS)]
+
+
+def _learning_curve(arm, estimator, x, y, fold, per_class, seed):
+    """Scores of `estimator` on the nested subsets of one `(pool, test)` fold.
+
+    Through `ModelComparison.learning_curve`, seeded by the fold's own seed,
+    so every arm of a repeat trains on the same subsets.
+    """
+    from keras_smalldata.compare import ModelComparison
+
+    comparison = ModelComparison(
+        {arm: estimator}, cv=fold, random_state=seed, error_score="raise"
+    )
+    comparison.learning_curve(x, y, per_class, per_class=True)
+    scores = comparison.learning_curve_scores_
+    return pd.DataFrame(
+        {
+            "arm": arm,
+            "size": scores["train_size"].to_numpy(),
+            "metric": scores["metric"].to_numpy(),
+            "value": scores["score"].to_numpy(),
+            "fit_seconds": scores["fit_time"].to_numpy(),
+            "n_train": scores["n_train"].to_numpy(),
+            "n_test": len(fold[0][1]),
+        }
+    )
 
 
 def _default_arms(kind):
@@ -177,6 +222,30 @@ def _check_arms(arms, kind):
             )
 
 
+def _check_data(x, y, kind):
+    """Checks the shapes of `x` and `y` against `kind`; returns the kind."""
+    ranks = {"images": 4, "tabular": 2}
+    if x.ndim not in ranks.values():
+        raise ValueError(
+            "`x` must be images (n, height, width, channels) or features "
+            f"(n, num_features). Received: x.shape={x.shape}"
+        )
+    if y.ndim != 1 or len(y) != len(x):
+        raise ValueError(
+            "`y` must hold one label per sample of `x`. "
+            f"Received: x.shape={x.shape}, y.shape={y.shape}"
+        )
+    if kind is None:
+        return "images" if x.ndim == 4 else "tabular"
+    check_choice(kind, "kind", set(ranks))
+    if x.ndim != ranks[kind]:
+        raise ValueError(
+            f"`kind={kind!r}` needs `x` of rank {ranks[kind]}. "
+            f"Received: kind={kind!r}, x.shape={x.shape}"
+        )
+    return kind
+
+
 def _check_sizes(per_class, y):
     values = per_class if isinstance(per_class, (list, tuple)) else [per_class]
     values = [v.item() if isinstance(v, np.generic) else v for v in values]
@@ -200,7 +269,7 @@ def _check_sizes(per_class, y):
     return sizes
 
 
-def _split(y, count, seed):
+def pool_and_test(y, count, seed):
     """`count` samples of each class as the labelled pool; the rest is test."""
     rng = np.random.default_rng(seed)
     pool = np.concatenate(
@@ -208,15 +277,6 @@ def _split(y, count, seed):
     )
     test = np.setdiff1d(np.arange(len(y)), pool)
     return rng.permutation(pool), test
-
-
-def _nested(pool, y, sizes, seed):
-    """For each size, its first `size` pool samples of each class."""
-    rank = np.empty(len(pool), int)
-    for label in np.unique(y[pool]):
-        members = np.flatnonzero(y[pool] == label)
-        rank[members] = np.arange(len(members))
-    return [np.sort(pool[rank < size]) for size in sizes]
 
 
 def _estimator(arm, kind, steps, vae_steps, backbone_path, flips, seed):
@@ -242,7 +302,7 @@ def _traditional(arm, seed):
     return default_baselines(random_state=seed)[arm]
 
 
-class _TunedSVC:
+class _TunedSVC(ClassifierMixin, BaseEstimator):
     """A scaled RBF SVM with C and gamma chosen by an inner grid search.
 
     The inner stratified folds (3 at most) shrink to the smallest class size.
@@ -250,7 +310,7 @@ class _TunedSVC:
 
     grid = {"svc__C": [0.1, 1, 10, 100], "svc__gamma": ["scale", 0.001, 0.01, 0.1]}
 
-    def __init__(self, seed):
+    def __init__(self, seed=0):
         self.seed = seed
 
     def fit(self, X, y):
@@ -262,6 +322,7 @@ class _TunedSVC:
         cv = StratifiedKFold(folds, shuffle=True, random_state=self.seed)
         pipeline = default_baselines(random_state=self.seed)["svc"]
         self.search_ = GridSearchCV(pipeline, self.grid, cv=cv).fit(X, y)
+        self.classes_ = self.search_.classes_
         return self
 
     def predict(self, X):

@@ -52,9 +52,6 @@ def fine_tune(
 
     Example:
 
-    >>> import keras
-    >>> import numpy as np
-    >>> import keras_smalldata
     >>> backbone = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8)])
     >>> model = keras.Sequential([keras.Input((4,)), backbone, keras.layers.Dense(2)])
     >>> model.compile("adam", "sparse_categorical_crossentropy")
@@ -83,6 +80,12 @@ def fine_tune(
     if not isinstance(base_lr, numbers.Real) or not base_lr > 0:
         raise ValueError(
             f"`base_lr` must be a number > 0. Received: base_lr={base_lr!r}"
+        )
+    # Checked here too (discriminative_optimizer checks it), so that a bad
+    # value fails before phase 1 has changed the model.
+    if not isinstance(lr_mult, numbers.Real) or not lr_mult >= 1:
+        raise ValueError(
+            f"`lr_mult` must be a number >= 1. Received: lr_mult={lr_mult!r}"
         )
     backbone = backbone if backbone is not None else find_backbone(model)
     fit_kwargs = _fit_kwargs(train_data, validation_data, callbacks)
@@ -124,7 +127,9 @@ def _fit_kwargs(train_data, validation_data, callbacks):
             )
         kwargs.update(x=train_data[0], y=train_data[1])
     else:
-        kwargs["x"] = train_data
+        # A dataset or generator brings its own order; Keras would warn that it
+        # ignores `shuffle=True`.
+        kwargs.update(x=train_data, shuffle=False)
     return kwargs
 
 

@@ -12,6 +12,7 @@ from _compare_recorders import (
     read,
 )
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.compose import TransformedTargetRegressor
 from sklearn.datasets import make_classification, make_regression
 from sklearn.dummy import DummyClassifier
 from sklearn.exceptions import FitFailedWarning, NotFittedError
@@ -389,6 +390,14 @@ def test_is_deep():
     assert is_deep(make_pipeline(RecordingScaler(), keras_model))
     assert is_deep(GridSearchCV(keras_model, {"epochs": [1, 2]}))
     assert not is_deep(make_pipeline(RecordingScaler(), DummyClassifier()))
+    # A numeric `steps` parameter is not a Pipeline's list of steps.
+    assert not is_deep(TransformedTargetRegressor(regressor=Ridge()))
+    assert not is_deep(_Stepped(steps=600))
+
+
+class _Stepped(ClassifierMixin, BaseEstimator):
+    def __init__(self, steps=1):
+        self.steps = steps
 
 
 @pytest.mark.parametrize(

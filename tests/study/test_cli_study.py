@@ -130,6 +130,31 @@ def test_images_get_an_augmentation_figure(tmp_path, fake_run_study):
     )
 
 
+def test_synthetic_arm_gets_a_vae_samples_figure(tmp_path, monkeypatch):
+    def run_study(x, y, progress=True, **options):
+        return fake_results([2, 3], arms=("svc", "synthetic"))
+
+    monkeypatch.setattr(keras_smalldata.study, "run_study", run_study)
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (15, 8, 8, 1), dtype=np.uint8)
+    np.savez(tmp_path / "tiny.npz", x=x, y=np.arange(15) % 3)
+    out = tmp_path / "out"
+    argv = ["study", "--data", str(tmp_path / "tiny.npz"), "--quick", "--out"]
+    assert main([*argv, str(out)]) == 0
+    assert (out / "vae_samples.png").stat().st_size > 0
+    report = (out / "report.md").read_text()
+    assert "![Samples of the conditional VAE](vae_samples.png)" in report
+
+
+def test_no_vae_samples_figure_without_the_synthetic_arm(tmp_path, fake_run_study):
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (12, 8, 8, 1), dtype=np.uint8)
+    np.savez(tmp_path / "tiny.npz", x=x, y=np.arange(12) % 3)
+    out = tmp_path / "out"
+    assert main(["study", "--data", str(tmp_path / "tiny.npz"), "--out", str(out)]) == 0
+    assert not (out / "vae_samples.png").exists()
+
+
 def run_failing(argv, capsys):
     status = main(argv)
     err = capsys.readouterr().err

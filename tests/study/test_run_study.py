@@ -1,11 +1,12 @@
 import numpy as np
 import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
 
 from keras_smalldata.datasets import load_digits, load_wine
 from keras_smalldata.study import run_study
 
 
-class Recorder:
+class Recorder(ClassifierMixin, BaseEstimator):
     """Predicts the majority class; records every training set it sees."""
 
     seen = []
@@ -13,6 +14,7 @@ class Recorder:
     def fit(self, X, y):
         Recorder.seen.append((np.array(X), np.array(y)))
         values, counts = np.unique(y, return_counts=True)
+        self.classes_ = values
         self.majority_ = values[counts.argmax()]
         return self
 
