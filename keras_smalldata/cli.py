@@ -107,7 +107,7 @@ def _add_study_parser(subparsers):
         "--arms",
         nargs="+",
         metavar="ARM",
-        help="arms to run, e.g. svc_tuned scratch augment augment+transfer "
+        help="arms to run, e.g. svc_tuned scratch augment augment+synthetic "
         "(default: all)",
     )
     parser.add_argument(
