@@ -18,7 +18,16 @@ import keras_smalldata.layers as ksl
 from keras_smalldata.datasets import load_digits
 from keras_smalldata.plotting import augmentation_grid
 
-POLICIES = ("trivial", "crop", "noise", "default")
+# One policy per image layer of keras_smalldata.layers, and two combinations.
+POLICIES = (
+    "trivial",
+    "crop",
+    "apply",
+    "gaussian_noise",
+    "salt_pepper",
+    "noise",
+    "default",
+)
 # load_digits returns images scaled to [0, 1].
 VALUE_RANGE = (0, 1)
 
@@ -32,7 +41,12 @@ def build_policy(name, seed=None):
     """Builds the augmentation policy `name` for 8x8 digits in `[0, 1]`.
 
     Args:
-        name: str. One of `"trivial"`, `"crop"`, `"noise"` or `"default"`.
+        name: str. One of `POLICIES`: `"trivial"` (`TrivialAugment`),
+            `"crop"` (`RandomResizedCrop`), `"apply"` (`RandomApply` of that
+            crop to half of the images), `"gaussian_noise"`
+            (`RandomGaussianNoise`), `"salt_pepper"` (`RandomSaltPepper`),
+            `"noise"` (`RandomChoice` between the two noises) or `"default"`
+            (`RandomApply` of the crop, then `TrivialAugment`).
         seed: int or `None`. Seed of the policy's random draws.
 
     Returns:
@@ -43,6 +57,13 @@ def build_policy(name, seed=None):
         return ksl.TrivialAugment(value_range=VALUE_RANGE, seed=seed)
     if name == "crop":
         return ksl.RandomResizedCrop(8, 8, scale=(0.6, 1.0), seed=seed)
+    if name == "apply":
+        crop = ksl.RandomResizedCrop(8, 8, scale=(0.6, 1.0), seed=_sub_seed(seed, 1))
+        return ksl.RandomApply(crop, rate=0.5, seed=seed)
+    if name == "gaussian_noise":
+        return ksl.RandomGaussianNoise(0.1, VALUE_RANGE, seed=seed)
+    if name == "salt_pepper":
+        return ksl.RandomSaltPepper(0.1, VALUE_RANGE, seed=seed)
     if name == "noise":
         return ksl.RandomChoice(
             [

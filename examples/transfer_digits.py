@@ -20,6 +20,7 @@ Usage:
 
     python examples/transfer_digits.py            # 5 repeats, a few minutes
     python examples/transfer_digits.py --quick    # 1 repeat of 5 per class
+    python examples/transfer_digits.py --out transfer_digits.png  # and a bar chart
 """
 
 import argparse
@@ -226,6 +227,38 @@ def summary_rows(results):
 HEADERS = ["per class", "method", "mean acc", "std", "min", "max", "s/run"]
 
 
+def results_figure(results):
+    """Figure: mean test accuracy per method, one group of bars per shot count.
+
+    Error bars span the lowest and highest accuracy over the repeats.
+    """
+    from matplotlib.figure import Figure
+
+    shots = sorted({per_class for per_class, _ in results})
+    figure = Figure(figsize=(6.4, 3.6), layout="constrained")
+    ax = figure.add_subplot()
+    width = 0.8 / len(METHODS)
+    for index, method in enumerate(METHODS):
+        scores = [np.array(results[(n, method)]["accuracy"]) for n in shots]
+        means = np.array([s.mean() for s in scores])
+        spread = np.array([[s.mean() - s.min(), s.max() - s.mean()] for s in scores])
+        ax.bar(
+            np.arange(len(shots)) + (index - (len(METHODS) - 1) / 2) * width,
+            means,
+            width,
+            yerr=spread.T,
+            capsize=3,
+            label=method,
+        )
+    ax.set_xticks(np.arange(len(shots)), [f"{n} per class" for n in shots])
+    ax.set_ylabel("test accuracy (digits 5-9)")
+    ax.set_ylim(0, 1)
+    ax.grid(True, axis="y", alpha=0.3)
+    figure.legend(fontsize="small", ncols=len(METHODS), loc="outside lower center")
+    ax.set_title("Backbone pretrained on digits 0-4; 5-9 learnt from a few")
+    return figure
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -234,6 +267,7 @@ def main(argv=None):
         help="1 repeat, 5 samples per class only, shorter training",
     )
     parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument("--out", default=None, help="also write a bar chart (PNG)")
     args = parser.parse_args(argv)
     budget = QUICK if args.quick else FULL
     repeats = args.repeats or (1 if args.quick else 5)
@@ -246,6 +280,9 @@ def main(argv=None):
     ]
     for row in [HEADERS, *rows]:
         print("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)))
+    if args.out:
+        results_figure(results).savefig(args.out, dpi=90)
+        print(f"\nWrote {args.out}")
     return rows
 
 

@@ -39,6 +39,7 @@ def augmentation_grid(layer, images, num_rows=4, value_range=(0, 1)):
 
     Raises:
         ImportError: if matplotlib is not installed.
+        TypeError: if `layer` is not callable or `images` do not hold numbers.
         ValueError: if `images` is not a rank-4 batch with 1 or 3 channels, if
             `num_rows` is not an integer of at least 1, if `value_range` is not
             an increasing pair, or if the layer's output is not such a batch.

@@ -38,9 +38,6 @@ class GradualUnfreezing(keras.callbacks.Callback):
 
     Example:
 
-    >>> import keras
-    >>> import numpy as np
-    >>> import keras_smalldata
     >>> backbone = keras.Sequential(
     ...     [keras.Input((4,)), keras.layers.Dense(8), keras.layers.Dense(8)]
     ... )

@@ -44,7 +44,6 @@ class KLAnnealing(keras.callbacks.Callback):
 
     Example:
 
-    >>> import keras_smalldata
     >>> x, y = keras_smalldata.datasets.load_digits()
     >>> vae = keras_smalldata.models.VAE.for_images((8, 8, 1), num_classes=10)
     >>> vae.compile(optimizer="adam")
@@ -80,8 +79,10 @@ class KLAnnealing(keras.callbacks.Callback):
         Returns:
             Float in `[0, max_beta]`.
         """
+        check_non_negative(epoch, "epoch")
         if max_beta is None:
             max_beta = 1.0 if self.max_beta is None else self.max_beta
+        check_non_negative(max_beta, "max_beta")
         if epoch >= self.warmup_epochs:
             return float(max_beta)
         if self.schedule == "linear":

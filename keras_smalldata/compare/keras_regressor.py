@@ -62,20 +62,16 @@ class KerasRegressor(RegressorMixin, _KerasEstimator):
 
     Example:
 
-    >>> import keras
-    >>> import numpy as np
-    >>> def build(n_features_in, n_outputs, units=16):
-    ...     model = keras.Sequential([
-    ...         keras.Input((n_features_in,)),
-    ...         keras.layers.Dense(units, activation="relu"),
-    ...         keras.layers.Dense(n_outputs),
-    ...     ])
-    ...     model.compile("adam", "mse")
+    >>> def build(n_features_in, n_outputs, learning_rate=0.001):
+    ...     model = keras.Sequential(
+    ...         [keras.Input((n_features_in,)), keras.layers.Dense(n_outputs)]
+    ...     )
+    ...     model.compile(keras.optimizers.Adam(learning_rate), "mse")
     ...     return model
     >>> x = np.random.default_rng(0).normal(size=(200, 3))
     >>> y = x @ [1.0, -2.0, 0.5]
     >>> reg = keras_smalldata.compare.KerasRegressor(
-    ...     build, epochs=50, random_state=0
+    ...     build, epochs=5, random_state=0, model__learning_rate=0.1
     ... )
     >>> reg.fit(x, y).score(x, y) > 0.9
     True

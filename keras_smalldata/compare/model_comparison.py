@@ -82,13 +82,15 @@ class ModelComparison(BaseEstimator):
 
     Example:
 
-    >>> from sklearn.datasets import load_breast_cancer
-    >>> x, y = load_breast_cancer(return_X_y=True)
+    >>> x, y = keras_smalldata.datasets.load_breast_cancer()
+    >>> baselines = keras_smalldata.compare.default_baselines(random_state=0)
     >>> comparison = keras_smalldata.compare.ModelComparison(
-    ...     keras_smalldata.compare.default_baselines(), random_state=0
+    ...     {"svc": baselines["svc"], "tree": baselines["decision_tree"]},
+    ...     random_state=0,
     ... ).fit(x, y)
-    >>> comparison.results_[["accuracy_mean", "accuracy_std"]]  # doctest: +SKIP
-    >>> comparison.compare("svc", "decision_tree")["p"] < 0.05
+    >>> comparison.best_estimator_name_, list(comparison.results_)[:2]
+    ('svc', ['accuracy_mean', 'accuracy_std'])
+    >>> comparison.compare("svc", "tree")["p"] < 0.05
     True
     """
 

@@ -53,7 +53,15 @@ def check_inputs(shape, method):
 
 def check_labels(shape, dtype, method):
     """Checks that labels of this (batched) shape and dtype can be mixed."""
-    dtype = keras.backend.standardize_dtype(dtype)
+    try:
+        dtype = keras.backend.standardize_dtype(dtype)
+    except ValueError:  # Strings and objects, e.g. numpy's "<U5".
+        dtype = str(dtype)
+    if "float" not in dtype and "int" not in dtype and dtype != "bool":
+        raise TypeError(
+            f"{method} mixes one-hot or soft labels: numbers of a float dtype. "
+            f"Received: y.dtype={dtype}"
+        )
     if "int" in dtype or dtype == "bool":
         raise ValueError(
             f"{method} mixes one-hot or soft labels, not integer class labels. "
@@ -114,6 +122,12 @@ def check_dataset(dataset, method):
         )
     check_labels(y_spec.shape, y_spec.dtype.name, method)
     check_inputs(x_spec.shape, method)
+    if not (
+        x_spec.dtype.is_floating or x_spec.dtype.is_integer or x_spec.dtype.is_bool
+    ):
+        raise TypeError(
+            f"{method} mixes numeric inputs. Received: x.dtype={x_spec.dtype.name}"
+        )
 
 
 def mix_dataset(dataset, method, alpha, seed):

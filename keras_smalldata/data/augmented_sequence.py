@@ -15,7 +15,11 @@ from keras_smalldata.data._mixing import (
     check_inputs,
     check_labels,
 )
-from keras_smalldata.layers._validation import check_choice, check_positive_int
+from keras_smalldata.layers._validation import (
+    check_choice,
+    check_finite_array,
+    check_positive_int,
+)
 
 
 class AugmentedSequence(keras.utils.PyDataset):
@@ -56,26 +60,17 @@ class AugmentedSequence(keras.utils.PyDataset):
 
     Example:
 
-    >>> import numpy as np
-    >>> import keras
-    >>> import keras_smalldata
     >>> x = np.random.rand(20, 8, 8, 1).astype("float32")
     >>> y = keras.utils.to_categorical(np.arange(20) % 2, 2)
+    >>> noise = keras_smalldata.layers.RandomGaussianNoise(
+    ...     0.05, value_range=(0, 1), seed=0
+    ... )
     >>> data = keras_smalldata.data.AugmentedSequence(
-    ...     x,
-    ...     y,
-    ...     batch_size=8,
-    ...     augmentation=keras_smalldata.layers.RandomGaussianNoise(
-    ...         0.05, value_range=(0, 1), seed=0
-    ...     ),
-    ...     mix="mixup",
-    ...     seed=0,
+    ...     x, y, batch_size=8, augmentation=noise, mix="mixup", seed=0
     ... )
     >>> len(data), data[2][0].shape
     (3, (4, 8, 8, 1))
-    >>> model = keras.Sequential(
-    ...     [keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(2)]
-    ... )
+    >>> model = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(2)])
     >>> model.compile("adam", keras.losses.CategoricalCrossentropy(from_logits=True))
     >>> history = model.fit(data, epochs=1, verbose=0)
     """
@@ -93,7 +88,7 @@ class AugmentedSequence(keras.utils.PyDataset):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        x = np.asarray(x)
+        x = check_finite_array(x, "x")
         y = np.asarray(y)
         if x.ndim == 0 or len(x) == 0:
             raise ValueError(

@@ -35,7 +35,8 @@ def cutmix(dataset, alpha=1.0, seed=None):
         `y` is float32.
 
     Raises:
-        TypeError: if `dataset` is not a `tf.data.Dataset`.
+        TypeError: if `dataset` is not a `tf.data.Dataset`, or its `x` or `y`
+            do not hold numbers.
         ValueError: if `alpha` is not positive, the dataset is not batched,
             does not yield pairs `(x, y)`, `x` is not of rank 2, 3 or 4, or the
             labels are integer class indices: convert those with
@@ -43,10 +44,7 @@ def cutmix(dataset, alpha=1.0, seed=None):
 
     Example:
 
-    >>> import numpy as np
     >>> import tensorflow as tf
-    >>> import keras
-    >>> import keras_smalldata
     >>> x = np.random.rand(8, 20, 3).astype("float32")  # 8 series, 20 steps
     >>> y = keras.utils.to_categorical(np.arange(8) % 2, 2)
     >>> dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(4)

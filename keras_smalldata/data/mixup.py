@@ -29,17 +29,15 @@ def mixup(dataset, alpha=0.2, seed=None):
         A `tf.data.Dataset` of mixed batches `(x, y)`, both float32.
 
     Raises:
-        TypeError: if `dataset` is not a `tf.data.Dataset`.
+        TypeError: if `dataset` is not a `tf.data.Dataset`, or its `x` or `y`
+            do not hold numbers.
         ValueError: if `alpha` is not positive, the dataset is not batched,
             does not yield pairs `(x, y)`, or has integer (class index) labels:
             convert those with `keras.utils.to_categorical`.
 
     Example:
 
-    >>> import numpy as np
     >>> import tensorflow as tf
-    >>> import keras
-    >>> import keras_smalldata
     >>> x = np.random.rand(8, 4).astype("float32")
     >>> y = keras.utils.to_categorical(np.arange(8) % 2, 2)
     >>> dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(4)

@@ -7,7 +7,11 @@ import warnings
 import keras
 import numpy as np
 
-from keras_smalldata.layers._validation import check_fraction, check_positive_int
+from keras_smalldata.layers._validation import (
+    check_finite_array,
+    check_fraction,
+    check_positive_int,
+)
 from keras_smalldata.models import VAE
 from keras_smalldata.models._vae_eager import compile_for_inference
 from keras_smalldata.models._vae_labels import integer_labels
@@ -74,8 +78,6 @@ class SyntheticDataGenerator(keras.utils.PyDataset):
 
     Example:
 
-    >>> import keras
-    >>> import keras_smalldata
     >>> x, y = keras_smalldata.datasets.load_digits()
     >>> vae = keras_smalldata.models.VAE.for_images((8, 8, 1), num_classes=10)
     >>> vae.compile(optimizer="adam")
@@ -86,11 +88,9 @@ class SyntheticDataGenerator(keras.utils.PyDataset):
     >>> len(data), data[0][0].shape, data[0][1][-5:].tolist()
     (7, (20, 8, 8, 1), [0, 1, 2, 3, 4])
     >>> classifier = keras.Sequential(
-    ...     [keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(10)]
+    ...     [keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")]
     ... )
-    >>> classifier.compile(
-    ...     "adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    ... )
+    >>> classifier.compile("adam", "sparse_categorical_crossentropy")
     >>> history = classifier.fit(data, epochs=1, verbose=0)
     """
 
@@ -112,7 +112,7 @@ class SyntheticDataGenerator(keras.utils.PyDataset):
             raise ValueError(
                 f"`vae` must be a `keras_smalldata.models.VAE`. Received: vae={vae!r}"
             )
-        x = np.asarray(x)
+        x = check_finite_array(x, "x")
         if x.ndim == 0 or len(x) == 0 or x.shape[1:] != vae.data_shape:
             raise ValueError(
                 "`x` must hold at least one sample of the VAE's data shape "

@@ -3,7 +3,7 @@
 import keras
 import numpy as np
 
-from keras_smalldata.layers._validation import check_positive_int
+from keras_smalldata.layers._validation import check_finite_array, check_positive_int
 from keras_smalldata.models import VAE
 from keras_smalldata.models._vae_labels import integer_labels
 
@@ -58,27 +58,21 @@ def train_synthetic_test_real(
 
     Example:
 
-    >>> import keras
-    >>> import keras_smalldata
-    >>> from keras_smalldata.evaluation import train_synthetic_test_real
     >>> x, y = keras_smalldata.datasets.load_digits()
     >>> vae = keras_smalldata.models.VAE.for_images((8, 8, 1), num_classes=10)
     >>> vae.compile(optimizer="adam")
-    >>> history = vae.fit(x[:200], y[:200], epochs=1, verbose=0)
+    >>> history = vae.fit(x[:100], y[:100], epochs=1, verbose=0)
     >>> def build_classifier():
     ...     model = keras.Sequential(
-    ...         [keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(10)]
+    ...         [keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")]
     ...     )
-    ...     model.compile(
-    ...         "adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    ...     )
+    ...     model.compile("adam", "sparse_categorical_crossentropy")
     ...     return model
-    >>> scores = train_synthetic_test_real(
-    ...     vae, build_classifier, x[:200], y[:200], x[200:300], y[200:300],
-    ...     epochs=1, seed=0,
+    >>> scores = keras_smalldata.evaluation.train_synthetic_test_real(
+    ...     vae, build_classifier, x[:100], y[:100], x[100:200], y[100:200], epochs=1
     ... )
-    >>> sorted(scores)
-    ['n_synthetic', 'ratio', 'trtr_accuracy', 'tstr_accuracy']
+    >>> sorted(scores), scores["n_synthetic"]
+    (['n_synthetic', 'ratio', 'trtr_accuracy', 'tstr_accuracy'], 100)
     """
     if not isinstance(vae, VAE) or vae.num_classes is None:
         raise ValueError(
@@ -90,8 +84,8 @@ def train_synthetic_test_real(
             "`build_classifier` must be a callable returning a compiled Keras "
             f"model. Received: build_classifier={build_classifier!r}"
         )
-    x_train, y_train = np.asarray(x_train), np.asarray(y_train)
-    x_test, y_test = np.asarray(x_test), np.asarray(y_test)
+    x_train, y_train = check_finite_array(x_train, "x_train"), np.asarray(y_train)
+    x_test, y_test = check_finite_array(x_test, "x_test"), np.asarray(y_test)
     for x_name, x, y_name, y in (
         ("x_train", x_train, "y_train", y_train),
         ("x_test", x_test, "y_test", y_test),
@@ -102,11 +96,17 @@ def train_synthetic_test_real(
                 f"at least one. Received: {x_name}.shape={x.shape}, "
                 f"{y_name}.shape={y.shape}"
             )
+        if x.shape[1:] != vae.data_shape:
+            raise ValueError(
+                f"`{x_name}` must hold samples of the VAE's data shape "
+                f"{vae.data_shape}. Received: {x_name}.shape={x.shape}"
+            )
     train_labels = integer_labels(y_train, vae.num_classes, "y_train")
     test_labels = integer_labels(y_test, vae.num_classes, "y_test")
     n_synthetic = len(x_train) if n_synthetic is None else n_synthetic
     n_synthetic = check_positive_int(n_synthetic, "n_synthetic")
     epochs = check_positive_int(epochs, "epochs")
+    batch_size = check_positive_int(batch_size, "batch_size")
 
     rng = np.random.default_rng(seed)
     labels = _proportional_labels(train_labels, n_synthetic, rng)

@@ -57,12 +57,16 @@ def verify_export(path, inputs, expected=None, atol=1e-5):
 
     Example:
 
-    ```python
-    path = keras_smalldata.export.export_for_serving(model, "models/flowers")
-    max_diff = keras_smalldata.export.verify_export(
-        path, images, expected=model.predict(images), atol=1e-5
-    )
-    ```
+    >>> model = keras.Sequential(
+    ...     [keras.Input((4,)), keras.layers.Dropout(0.5), keras.layers.Dense(2)]
+    ... )
+    >>> path = keras_smalldata.export.export_for_serving(model, "models/tiny")
+    >>> x = np.ones((3, 4), dtype="float32")
+    >>> max_diff = keras_smalldata.export.verify_export(
+    ...     path, x, expected=model.predict(x, verbose=0), atol=1e-5
+    ... )
+    >>> max_diff <= 1e-5
+    True
     """
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(

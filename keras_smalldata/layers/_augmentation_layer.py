@@ -4,6 +4,9 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_smalldata._config import check_config
+from keras_smalldata._random import ReplicaSeedGenerator
+
 
 class AugmentationLayer(keras.layers.Layer):
     """Input checks, dtype handling and the training switch, for any data kind.
@@ -29,7 +32,8 @@ class AugmentationLayer(keras.layers.Layer):
         kwargs.setdefault("autocast", False)
         super().__init__(**kwargs)
         self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
+        # Draws differ per replica under a multi-device tf.distribute strategy.
+        self.seed_generator = ReplicaSeedGenerator(seed)
         self.supports_masking = False
 
     def augment(self, x):
@@ -47,12 +51,21 @@ class AugmentationLayer(keras.layers.Layer):
     def call(self, inputs, training=None):
         inputs = ops.convert_to_tensor(inputs)
         self.check_rank(inputs.shape)
+        self.check_dtype(inputs.dtype)
         if not training and not self.transforms_at_inference:
             return inputs
         x = self.to_canonical(ops.cast(inputs, "float32"))
         x = self.augment(x) if training else self.infer(x)
         x = self.from_canonical(x, len(inputs.shape))
         return restore_dtype(x, inputs.dtype)
+
+    def check_dtype(self, dtype):
+        dtype = keras.backend.standardize_dtype(dtype)
+        if not ("int" in dtype or "float" in dtype):
+            raise TypeError(
+                f"{self.__class__.__name__} expects integer or float inputs. "
+                f"Received: inputs.dtype={dtype}"
+            )
 
     def check_rank(self, shape):
         if len(shape) not in self.ranks:
@@ -85,6 +98,12 @@ class AugmentationLayer(keras.layers.Layer):
         config = super().get_config()
         config.update({"seed": self.seed})
         return config
+
+    @classmethod
+    def from_config(cls, config):
+        # A clear error for arguments written by a newer keras-smalldata.
+        check_config(cls, config)
+        return super().from_config(config)
 
 
 def restore_dtype(x, dtype):

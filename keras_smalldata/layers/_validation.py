@@ -3,6 +3,8 @@
 import math
 import numbers
 
+import numpy as np
+
 
 def check_value_range(value_range, name="value_range"):
     """Returns `value_range` as a tuple of two floats, low < high."""
@@ -57,3 +59,24 @@ def check_choice(value, name, choices):
             f"`{name}` must be one of {sorted(choices)}. Received: {name}={value!r}"
         )
     return value
+
+
+def check_finite_array(value, name):
+    """Returns `value` as a numpy array of numbers (bools included), all finite.
+
+    Raises `TypeError` for non-numeric data (strings, objects) and `ValueError`
+    naming the first NaN or infinite entry.
+    """
+    array = np.asarray(value)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"`{name}` must hold numbers. Received: {name}.dtype={array.dtype}"
+        )
+    if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
+        index = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
+        where = ", ".join(str(i) for i in index)
+        raise ValueError(
+            f"`{name}` must hold finite numbers; impute or drop NaN and infinite "
+            f"values first. Received: {name}[{where}]={array[index]}"
+        )
+    return array

@@ -41,8 +41,6 @@ class FeatureDropout(TabularAugmentationLayer):
 
     Example:
 
-    >>> import numpy as np
-    >>> import keras_smalldata
     >>> x = np.ones((8, 5), dtype="float32")
     >>> out = keras_smalldata.layers.FeatureDropout(0.5, seed=0)(x, training=True)
     >>> set(np.unique(np.asarray(out)).tolist()) <= {0.0, 1.0}

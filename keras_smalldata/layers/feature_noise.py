@@ -41,8 +41,6 @@ class FeatureNoise(TabularAugmentationLayer):
 
     Example:
 
-    >>> import numpy as np
-    >>> import keras_smalldata
     >>> x = np.random.default_rng(0).normal([0, 100], [1, 10], (64, 2))
     >>> layer = keras_smalldata.layers.FeatureNoise(stddev=0.1, seed=0)
     >>> layer.adapt(x)

@@ -28,8 +28,6 @@ class Jitter(SeriesAugmentationLayer):
 
     Example:
 
-    >>> import numpy as np
-    >>> import keras_smalldata
     >>> x = np.zeros((2, 50, 3), dtype="float32")
     >>> out = keras_smalldata.layers.Jitter(0.1, seed=0)(x, training=True)
     >>> tuple(out.shape)

@@ -32,8 +32,6 @@ class MagnitudeWarp(SeriesAugmentationLayer):
 
     Example:
 
-    >>> import numpy as np
-    >>> import keras_smalldata
     >>> x = np.ones((2, 100, 1), dtype="float32")
     >>> layer = keras_smalldata.layers.MagnitudeWarp(0.2, knots=4, seed=0)
     >>> curve = np.asarray(layer(x, training=True))[0, :, 0]

@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from keras_smalldata._config import check_config
 from keras_smalldata.layers._container import LayerContainer
 from keras_smalldata.layers._validation import check_fraction
 
@@ -13,13 +14,15 @@ class RandomApply(LayerContainer):
 
     `keras.Sequential` applies a layer to the whole batch; `RandomApply` draws for
     every image whether it goes through `layer` (called with `training=True`) or
-    is passed through unchanged. Only the chosen images are computed. `layer` may
-    be one of ours, a Keras core layer (e.g. `keras.layers.RandomRotation`) or a
-    keras-cv layer, and must keep the image shape.
+    is passed through unchanged. Under the TensorFlow backend only the chosen
+    images are computed; other backends run `layer` on the whole batch and keep
+    its output for the chosen images. `layer` may be one of ours, a Keras core
+    layer (e.g. `keras.layers.RandomRotation`) or a keras-cv layer, and must keep
+    the image shape.
 
     The container augments only when called with `training=True` (as
-    `model.fit` does) and is the identity otherwise. In a `tf.data` pipeline call
-    it as `layer(images, training=True)`.
+    `model.fit` does) and is the identity otherwise. In a `tf.data` pipeline
+    (TensorFlow backend) call it as `layer(images, training=True)`.
 
     Args:
         layer: a `keras.layers.Layer` that keeps the image shape.
@@ -36,9 +39,6 @@ class RandomApply(LayerContainer):
 
     Example:
 
-    >>> import keras
-    >>> import numpy as np
-    >>> import keras_smalldata
     >>> layer = keras_smalldata.layers.RandomApply(
     ...     keras.layers.RandomRotation(0.1), rate=0.5, seed=0
     ... )
@@ -69,6 +69,7 @@ class RandomApply(LayerContainer):
 
     @classmethod
     def from_config(cls, config):
+        check_config(cls, config)
         config = dict(config)
         config["layer"] = keras.saving.deserialize_keras_object(config["layer"])
         return cls(**config)

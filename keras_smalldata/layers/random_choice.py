@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from keras_smalldata._config import check_config
 from keras_smalldata.layers._container import LayerContainer
 
 
@@ -10,13 +11,14 @@ from keras_smalldata.layers._container import LayerContainer
 class RandomChoice(LayerContainer):
     """Sends each image through one layer chosen uniformly from `layers`.
 
-    The choice is made per image, and each layer runs only on the images that
-    chose it. Layers may be ours, Keras core layers or keras-cv layers, and must
-    keep the image shape; each is called with `training=True`.
+    The choice is made per image. Under the TensorFlow backend each layer runs
+    only on the images that chose it; other backends run every layer on the whole
+    batch and select per image. Layers may be ours, Keras core layers or keras-cv
+    layers, and must keep the image shape; each is called with `training=True`.
 
     The container augments only when called with `training=True` (as
-    `model.fit` does) and is the identity otherwise. In a `tf.data` pipeline call
-    it as `layer(images, training=True)`.
+    `model.fit` does) and is the identity otherwise. In a `tf.data` pipeline
+    (TensorFlow backend) call it as `layer(images, training=True)`.
 
     Args:
         layers: non-empty list of `keras.layers.Layer` that keep the image shape.
@@ -31,9 +33,6 @@ class RandomChoice(LayerContainer):
 
     Example:
 
-    >>> import keras
-    >>> import numpy as np
-    >>> import keras_smalldata
     >>> layer = keras_smalldata.layers.RandomChoice(
     ...     [
     ...         keras.layers.RandomRotation(0.1),
@@ -73,6 +72,7 @@ class RandomChoice(LayerContainer):
 
     @classmethod
     def from_config(cls, config):
+        check_config(cls, config)
         config = dict(config)
         config["layers"] = [
             keras.saving.deserialize_keras_object(x) for x in config["layers"]

@@ -36,8 +36,6 @@ class RandomGaussianNoise(ImageAugmentationLayer):
 
     Example:
 
-    >>> import numpy as np
-    >>> import keras_smalldata
     >>> layer = keras_smalldata.layers.RandomGaussianNoise(0.1, value_range=(0, 1))
     >>> images = np.full((2, 8, 8, 1), 0.5, dtype="float32")
     >>> noisy = np.asarray(layer(images, training=True))

@@ -50,8 +50,6 @@ class RandomResizedCrop(ImageAugmentationLayer):
 
     Example:
 
-    >>> import numpy as np
-    >>> import keras_smalldata
     >>> layer = keras_smalldata.layers.RandomResizedCrop(24, 24, seed=0)
     >>> images = np.random.uniform(0, 255, (4, 32, 32, 3)).astype("float32")
     >>> tuple(layer(images, training=True).shape)
@@ -138,6 +136,8 @@ class RandomResizedCrop(ImageAugmentationLayer):
     def _center_box(height, width, ratio_range):
         """Largest (h, w) box whose ratio w / h is `height`/`width`'s clipped."""
         ratio = ops.clip(width / height, ratio_range[0], ratio_range[1])
+        # A ratio below float32's range (e.g. 1e-50) is 0 here: 0 / 0 boxes.
+        ratio = ops.maximum(ratio, 1e-30)
         box_w = ops.minimum(width, height * ratio)
         return box_w / ratio, box_w
 

@@ -35,8 +35,6 @@ class RandomSaltPepper(ImageAugmentationLayer):
 
     Example:
 
-    >>> import numpy as np
-    >>> import keras_smalldata
     >>> layer = keras_smalldata.layers.RandomSaltPepper(0.5, value_range=(0, 1))
     >>> images = np.full((1, 16, 16, 1), 0.5, dtype="float32")
     >>> values = set(np.unique(np.asarray(layer(images, training=True))).tolist())

@@ -28,8 +28,6 @@ class RandomScaling(SeriesAugmentationLayer):
 
     Example:
 
-    >>> import numpy as np
-    >>> import keras_smalldata
     >>> x = np.ones((2, 50, 3), dtype="float32")
     >>> out = np.asarray(
     ...     keras_smalldata.layers.RandomScaling(0.1, seed=0)(x, training=True)

@@ -36,8 +36,6 @@ class SwapNoise(TabularAugmentationLayer):
 
     Example:
 
-    >>> import numpy as np
-    >>> import keras_smalldata
     >>> x = np.arange(40, dtype="float32").reshape(10, 4)
     >>> swapped = np.asarray(
     ...     keras_smalldata.layers.SwapNoise(0.5, seed=0)(x, training=True)

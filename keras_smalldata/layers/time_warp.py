@@ -41,8 +41,6 @@ class TimeWarp(SeriesAugmentationLayer):
 
     Example:
 
-    >>> import numpy as np
-    >>> import keras_smalldata
     >>> ramp = np.linspace(0, 1, 50, dtype="float32").reshape(1, 50, 1)
     >>> warped = np.asarray(
     ...     keras_smalldata.layers.TimeWarp(0.3, seed=0)(ramp, training=True)

@@ -41,13 +41,14 @@ class TrivialAugment(ImageAugmentationLayer):
     translate x/y, rotate, brightness, color, contrast, sharpness, posterize,
     solarize, autocontrast and equalize, and one magnitude bin drawn uniformly
     from `num_magnitude_bins` (Müller & Hutter, ICCV 2021), with torchvision's
-    magnitudes (translation is up to 32/224 of the image size). Images are split
-    by operation and each runs through its own operation only, so the cost per
-    image is one operation, not fourteen.
+    magnitudes (translation is up to 32/224 of the image size). Under the
+    TensorFlow backend images are split by operation and each runs through its
+    own operation only, so the cost per image is one operation, not fourteen
+    (other backends compute every operation on the batch and select per image).
 
     The layer augments only when called with `training=True` (as `model.fit`
-    does) and is the identity otherwise. In a `tf.data` pipeline call it as
-    `layer(images, training=True)`.
+    does) and is the identity otherwise. In a `tf.data` pipeline (TensorFlow
+    backend) call it as `layer(images, training=True)`.
 
     Args:
         value_range: tuple of two numbers. The range of the input values, e.g.
@@ -66,8 +67,6 @@ class TrivialAugment(ImageAugmentationLayer):
 
     Example:
 
-    >>> import numpy as np
-    >>> import keras_smalldata
     >>> layer = keras_smalldata.layers.TrivialAugment(value_range=(0, 1), seed=0)
     >>> images = np.random.uniform(0, 1, (8, 16, 16, 3)).astype("float32")
     >>> augmented = layer(images, training=True)

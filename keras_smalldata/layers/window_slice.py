@@ -35,8 +35,6 @@ class WindowSlice(SeriesAugmentationLayer):
 
     Example:
 
-    >>> import numpy as np
-    >>> import keras_smalldata
     >>> ramp = np.linspace(0, 1, 11, dtype="float32").reshape(1, 11, 1)
     >>> out = keras_smalldata.layers.WindowSlice(0.5, seed=0)(ramp, training=True)
     >>> span = float(np.ptp(np.asarray(out)))

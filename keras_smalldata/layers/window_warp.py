@@ -41,8 +41,6 @@ class WindowWarp(SeriesAugmentationLayer):
 
     Example:
 
-    >>> import numpy as np
-    >>> import keras_smalldata
     >>> x = np.sin(np.linspace(0, 6, 100, dtype="float32")).reshape(1, 100, 1)
     >>> layer = keras_smalldata.layers.WindowWarp(0.2, scales=(2.0,), seed=0)
     >>> tuple(layer(x, training=True).shape)

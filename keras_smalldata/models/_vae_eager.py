@@ -6,7 +6,11 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_smalldata.layers._validation import check_non_negative, check_positive_int
+from keras_smalldata.layers._validation import (
+    check_finite_array,
+    check_non_negative,
+    check_positive_int,
+)
 from keras_smalldata.models._vae_labels import one_hot_array
 
 # Process at most this many rows at a time, to bound memory on large requests.
@@ -127,7 +131,7 @@ class EagerMethods:
         return (self._to_data_space(self._decode(z, one_hot, False)),)
 
     def _check_x(self, x):
-        x = np.asarray(x, dtype="float32")
+        x = check_finite_array(x, "x").astype("float32")
         if x.ndim < 1 or x.shape[1:] != self.data_shape or len(x) == 0:
             raise ValueError(
                 f"`x` must have shape (n, {', '.join(map(str, self.data_shape))}) "

@@ -6,6 +6,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_smalldata._config import check_config
 from keras_smalldata.layers._validation import check_choice, check_positive_int
 
 _AGGREGATES = ("mean", "geometric_mean", "max")
@@ -49,9 +50,6 @@ class TestTimeAugmentation(keras.Model):
 
     Example:
 
-    >>> import numpy as np
-    >>> import keras
-    >>> import keras_smalldata
     >>> model = keras.Sequential([
     ...     keras.Input((8, 8, 1)),
     ...     keras.layers.Flatten(),
@@ -167,6 +165,7 @@ class TestTimeAugmentation(keras.Model):
 
     @classmethod
     def from_config(cls, config):
+        check_config(cls, config)
         config = dict(config)
         for key in ("model", "augmentation"):
             config[key] = keras.saving.deserialize_keras_object(config[key])

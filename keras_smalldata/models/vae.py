@@ -1,11 +1,14 @@
 """The `VAE` model: a variational autoencoder, conditional on labels if asked."""
 
 import numbers
+import threading
 
 import keras
 import numpy as np
 from keras import ops
 
+from keras_smalldata._config import check_config
+from keras_smalldata._random import ReplicaSeedGenerator
 from keras_smalldata.layers._validation import (
     check_choice,
     check_non_negative,
@@ -23,6 +26,11 @@ _LATENT_LOG_VAR_RANGE = (-10.0, 10.0)
 # too: a feature with zero variance would otherwise drive it to -inf (NaN loss).
 _DECODER_LOG_VAR_RANGE = (-6.0, 6.0)
 _LOG_2PI = float(np.log(2.0 * np.pi))
+# Set while a train step runs in this thread, to log `beta`. Thread-local:
+# under `tf.distribute.MirroredStrategy` the replicas' steps run at once, one
+# thread each, and an attribute shared between them made the replicas' logs
+# disagree (one replica ending its step while the other logged `beta`).
+_TRAIN_STEP = threading.local()
 
 
 @keras.saving.register_keras_serializable(package="keras_smalldata")
@@ -75,7 +83,6 @@ class VAE(EagerMethods, keras.Model):
 
     Example:
 
-    >>> import keras_smalldata
     >>> x, y = keras_smalldata.datasets.load_digits()
     >>> vae = keras_smalldata.models.VAE.for_images((8, 8, 1), num_classes=10)
     >>> vae.compile(optimizer="adam")
@@ -118,7 +125,9 @@ class VAE(EagerMethods, keras.Model):
         self.data_shape = _vae_networks.check_networks(
             encoder, decoder, self.latent_dim, self.num_classes
         )
-        self.seed_generator = keras.random.SeedGenerator(seed)
+        # Latent draws differ per replica under a multi-device tf.distribute
+        # strategy.
+        self.seed_generator = ReplicaSeedGenerator(seed)
         self.beta_variable = self.add_weight(
             shape=(),
             initializer=keras.initializers.Constant(self.beta),
@@ -133,7 +142,6 @@ class VAE(EagerMethods, keras.Model):
             name="reconstruction_loss"
         )
         self.kl_loss_tracker = keras.metrics.Mean(name="kl_loss")
-        self._in_train_step = False
         # The networks are built, and the VAE creates its own variables above.
         self.built = True
 
@@ -302,12 +310,15 @@ class VAE(EagerMethods, keras.Model):
         total = ops.mean(per_sample)
         for loss in self.losses:  # Weight regularizers and activity losses.
             total = total + ops.cast(ops.sum(loss), "float32")
-        return total
+        return _scale_for_replicas(total)
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         results = super().compute_metrics(x, y, y_pred, sample_weight)
-        if self._in_train_step:
-            results["beta"] = ops.convert_to_tensor(self.beta_variable)
+        if getattr(_TRAIN_STEP, "active", False):
+            beta = getattr(_TRAIN_STEP, "beta", None)
+            if beta is None:
+                beta = self.beta_variable
+            results["beta"] = ops.convert_to_tensor(beta)
         return results
 
     # TensorFlow and torch call `train_step(data)`; JAX `train_step(state,
@@ -316,11 +327,30 @@ class VAE(EagerMethods, keras.Model):
     # `compute_loss`.
     def train_step(self, *args):
         *state, data = args
-        self._in_train_step = True
+        _TRAIN_STEP.active = True
+        _TRAIN_STEP.beta = self._beta_in_state(state)
         try:
             return super().train_step(*state, self._labels_to_inputs(data))
         finally:
-            self._in_train_step = False
+            _TRAIN_STEP.active = False
+            _TRAIN_STEP.beta = None
+
+    def _beta_in_state(self, state):
+        """`beta`'s value in JAX's `train_step` state, or `None` elsewhere.
+
+        JAX's `fit` empties the model's variables while it trains (their
+        values live in `state`) and `compute_metrics` runs with only the
+        metrics' values in scope, so reading `beta_variable` there fails.
+        """
+        if not state:
+            return None
+        non_trainable_values = state[0][1]
+        for variable, value in zip(
+            self.non_trainable_variables, non_trainable_values, strict=True
+        ):
+            if variable is self.beta_variable:
+                return value
+        return None
 
     def test_step(self, *args):
         *state, data = args
@@ -329,6 +359,15 @@ class VAE(EagerMethods, keras.Model):
     def predict_step(self, *args):
         *state, data = args
         return super().predict_step(*state, self._labels_to_inputs(data))
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        # Keras trains on NaN without complaint and reads out-of-range labels
+        # as all-zero one-hot rows. In-memory data is checked before the first
+        # step, so that a bad call raises a clear error and leaves the weights
+        # as they were.
+        if isinstance(x, np.ndarray) or keras.ops.is_tensor(x):
+            self._check_labels(y, len(self._check_x(x)), "x")
+        return super().fit(x, y, *args, **kwargs)
 
     def compile(self, optimizer="adam", **kwargs):
         for name in ("loss", "metrics", "weighted_metrics"):
@@ -363,6 +402,7 @@ class VAE(EagerMethods, keras.Model):
 
     @classmethod
     def from_config(cls, config):
+        check_config(cls, config)
         config = dict(config)
         for name in ("encoder", "decoder"):
             config[name] = keras.saving.deserialize_keras_object(config[name])
@@ -372,7 +412,11 @@ class VAE(EagerMethods, keras.Model):
 
     @staticmethod
     def _join(data, one_hot):
-        return data if one_hot is None else [data, one_hot]
+        if one_hot is None:
+            return data
+        # Both tensors: Keras refuses a list that mixes a NumPy array with a
+        # tensor, and JAX's trainer hands `train_step` NumPy batches.
+        return [ops.convert_to_tensor(data), ops.convert_to_tensor(one_hot)]
 
     def _split_inputs(self, inputs):
         self._check_structure(inputs)
@@ -432,3 +476,23 @@ class VAE(EagerMethods, keras.Model):
                 ops.square(x - output) * ops.exp(-log_var) + log_var + _LOG_2PI
             )
         return ops.sum(nll, axis=tuple(range(1, len(nll.shape))))
+
+
+def _scale_for_replicas(loss):
+    """Divides the loss by the number of replicas of a `tf.distribute` strategy.
+
+    Keras' TensorFlow trainer sums the replicas' gradients and multiplies the
+    logged loss by the number of replicas, expecting each replica's loss to be
+    pre-divided by it, as its `Loss` objects do
+    (`keras/src/losses/loss.py: scale_loss_for_distribution`). Without this the
+    gradients and the logged loss of a 2-replica run were twice a single
+    device's.
+    """
+    if keras.backend.backend() != "tensorflow":
+        return loss
+    import tensorflow as tf
+
+    num_replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    if num_replicas > 1:
+        loss = loss * (1.0 / num_replicas)
+    return loss

@@ -38,6 +38,14 @@ class StudyData:
         class_names: list. The original label of each class: `class_names[i]`
             is the label that `y == i` stands for.
         name: str. A short name of the data for reports, e.g. `"digits"`.
+
+    Example:
+
+    >>> data = keras_smalldata.study.load_study_data("breast_cancer")
+    >>> isinstance(data, keras_smalldata.study.StudyData)
+    True
+    >>> data.kind, data.num_classes, data.class_names, data.x.dtype
+    ('tabular', 2, ['malignant', 'benign'], dtype('float32'))
     """
 
     x: np.ndarray
@@ -95,6 +103,11 @@ def load_study_data(data="digits", target=None, image_size=(64, 64), data_dir=No
     >>> data.x.shape, data.kind, data.class_names
     ((178, 13), 'tabular', ['class_0', 'class_1', 'class_2'])
     """
+    if not isinstance(data, (str, os.PathLike)):
+        raise TypeError(
+            f"`data` must be a name or a path. Expected {_DATA_FORMS}. "
+            f"Received: data={data!r} of type {type(data).__name__}"
+        )
     data = os.fspath(data)
     if target is not None and not data.lower().endswith(".csv"):
         raise ValueError(
@@ -145,6 +158,15 @@ def check_per_class(y, per_class, class_names):
         ValueError: if a size is not a positive integer, or if the smallest
             class has no more than `max(per_class)` samples. The message names
             that class and its count.
+
+    Example:
+
+    >>> data = keras_smalldata.study.load_study_data("wine")
+    >>> keras_smalldata.study.check_per_class(data.y, [5, 20], data.class_names)
+    >>> keras_smalldata.study.check_per_class(data.y, 50, data.class_names)
+    Traceback (most recent call last):
+    ...
+    ValueError: per_class=50 needs more than 50 samples in every class ...
     """
     sizes = np.atleast_1d(np.asarray(per_class))
     if (

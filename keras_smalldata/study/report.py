@@ -35,6 +35,19 @@ def summarize(results, metric="accuracy"):
 
     Raises:
         ValueError: if `results` lacks a column, or has no rows for `metric`.
+
+    Example:
+
+    >>> x, y = keras_smalldata.datasets.load_wine()
+    >>> results = keras_smalldata.study.run_study(
+    ...     x, y, per_class=[3, 6], arms=["knn", "decision_tree"], repeats=2,
+    ...     progress=False,
+    ... )
+    >>> summary = keras_smalldata.study.summarize(results)
+    >>> summary[["arm", "size", "n"]].values.tolist()
+    [['knn', 3, 2], ['decision_tree', 3, 2], ['knn', 6, 2], ['decision_tree', 6, 2]]
+    >>> bool((summary["ci_low"] <= summary["mean"]).all())
+    True
     """
     import pandas as pd
     from scipy import stats
@@ -79,6 +92,16 @@ def winners(results, metric="accuracy"):
     Returns:
         pandas DataFrame with one row per size and the columns `size`, `arm`,
         `kind`, `mean` and `half_width`.
+
+    Example:
+
+    >>> x, y = keras_smalldata.datasets.load_wine()
+    >>> results = keras_smalldata.study.run_study(
+    ...     x, y, per_class=[3, 6], arms=["knn", "decision_tree"], repeats=2,
+    ...     progress=False,
+    ... )
+    >>> keras_smalldata.study.winners(results)[["size", "arm"]].values.tolist()
+    [[3, 'knn'], [6, 'knn']]
     """
     summary = summarize(results, metric).dropna(subset=["mean"])
     best = summary.loc[summary.groupby("size", sort=True)["mean"].idxmax()]
@@ -113,11 +136,25 @@ def deep_vs_traditional(results, metric="accuracy"):
 
     Raises:
         ValueError: if `results` lacks `n_train` or `n_test`, or another column.
+
+    Example:
+
+    >>> x, y = keras_smalldata.datasets.load_wine()
+    >>> results = keras_smalldata.study.run_study(
+    ...     x, y, per_class=[5], arms=["knn", "scratch"], repeats=2, epochs=1,
+    ...     progress=False,
+    ... )
+    >>> tests = keras_smalldata.study.deep_vs_traditional(results)
+    >>> tests[["size", "deep_arm", "traditional_arm", "n_repeats"]].values.tolist()
+    [[5, 'scratch', 'knn', 2]]
+    >>> bool(0 <= tests["p"][0] <= 1)
+    True
     """
     import pandas as pd
 
     from keras_smalldata.compare._corrected_ttest import corrected_ttest
 
+    _check_frame(results)
     missing = [c for c in ("n_train", "n_test") if c not in results.columns]
     if missing:
         raise ValueError(
@@ -195,6 +232,18 @@ def learning_curve_figure(results, metric="accuracy", title=""):
 
     Raises:
         ImportError: if matplotlib is not installed.
+
+    Example:
+
+    >>> x, y = keras_smalldata.datasets.load_wine()
+    >>> results = keras_smalldata.study.run_study(
+    ...     x, y, per_class=[3, 6], arms=["knn", "decision_tree"], repeats=2,
+    ...     progress=False,
+    ... )
+    >>> figure = keras_smalldata.study.learning_curve_figure(results, title="wine")
+    >>> [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
+    ['knn (traditional)', 'decision_tree (traditional)']
+    >>> figure.savefig("learning_curve.png")
     """
     try:
         from matplotlib.figure import Figure
@@ -272,15 +321,23 @@ def write_report(
 
     Example:
 
-    >>> results = keras_smalldata.study.run_study(x, y, per_class=[5, 10])
-    >>> paths = keras_smalldata.study.write_report(results, "study", "digits")
-    >>> paths["report"]
-    PosixPath('study/report.md')
+    >>> x, y = keras_smalldata.datasets.load_wine()
+    >>> results = keras_smalldata.study.run_study(
+    ...     x, y, per_class=[3, 6], arms=["knn", "decision_tree"], repeats=2,
+    ...     progress=False,
+    ... )
+    >>> paths = keras_smalldata.study.write_report(results, "wine_study", "wine")
+    >>> sorted(paths)
+    ['learning_curve', 'report', 'results']
+    >>> paths["report"].read_text().splitlines()[0]
+    '# Study: wine'
     """
+    columns = getattr(results, "columns", ())
+    metrics = list(dict.fromkeys(results["metric"])) if "metric" in columns else []
+    metric = "accuracy" if "accuracy" in metrics or not metrics else metrics[0]
+    _select(results, metric)  # Fails before anything is written.
     out_dir = pathlib.Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    metrics = list(dict.fromkeys(results["metric"])) if "metric" in results else []
-    metric = "accuracy" if "accuracy" in metrics or not metrics else metrics[0]
 
     paths = {"results": out_dir / "results.csv"}
     results.to_csv(paths["results"], index=False)
@@ -297,7 +354,18 @@ def write_report(
     return paths
 
 
+def _check_frame(results):
+    import pandas as pd
+
+    if not isinstance(results, pd.DataFrame):
+        raise TypeError(
+            "Expected the tidy results of `run_study`, a pandas DataFrame. "
+            f"Received: results of type {type(results).__name__}"
+        )
+
+
 def _select(results, metric):
+    _check_frame(results)
     missing = [column for column in _REQUIRED if column not in results.columns]
     if missing:
         raise ValueError(

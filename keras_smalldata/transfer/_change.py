@@ -12,6 +12,15 @@ class TrainableChange:
         trainable_params: trainable parameters of the model after the change.
         frozen_params: frozen parameters after the change (BatchNorm moving
             statistics included).
+
+    Example:
+
+    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, name="d")])
+    >>> change = keras_smalldata.transfer.freeze(model)
+    >>> change
+    TrainableChange(changed=('d',), trainable_params=0, frozen_params=10)
+    >>> print(change)
+    1 layers changed [d]; trainable params: 0, frozen params: 10
     """
 
     changed: tuple

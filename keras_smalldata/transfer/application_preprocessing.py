@@ -2,6 +2,8 @@
 
 import keras
 
+from keras_smalldata._config import check_config
+
 
 @keras.saving.register_keras_serializable(package="keras_smalldata")
 class ApplicationPreprocessing(keras.layers.Layer):
@@ -24,8 +26,6 @@ class ApplicationPreprocessing(keras.layers.Layer):
 
     Example:
 
-    >>> import numpy as np
-    >>> import keras_smalldata
     >>> layer = keras_smalldata.transfer.ApplicationPreprocessing("mobilenet_v2")
     >>> float(np.asarray(layer(np.full((1, 2, 2, 3), 255.0))).max())
     1.0
@@ -53,6 +53,11 @@ class ApplicationPreprocessing(keras.layers.Layer):
         config = super().get_config()
         config.update({"module": self.module})
         return config
+
+    @classmethod
+    def from_config(cls, config):
+        check_config(cls, config)
+        return super().from_config(config)
 
 
 def application_module(name):

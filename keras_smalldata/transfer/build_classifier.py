@@ -63,7 +63,6 @@ def build_classifier(
 
     Example:
 
-    >>> import keras_smalldata
     >>> model = keras_smalldata.transfer.build_classifier(
     ...     "MobileNetV3Small", num_classes=3, input_shape=(32, 32, 3), weights=None
     ... )
@@ -85,12 +84,19 @@ def build_classifier(
         raise ValueError(
             f"`pooling` must be one of ['avg', 'max']. Received: pooling={pooling!r}"
         )
+    augmentation = _as_list(augmentation)
+    for layer in augmentation:
+        if not isinstance(layer, keras.layers.Layer):
+            raise TypeError(
+                "`augmentation` must be a Keras layer, a list of them or None. "
+                f"Received: augmentation={layer!r} of type {type(layer).__name__}"
+            )
     backbone, preprocessing, input_shape = _backbone(backbone, input_shape, weights)
     freeze(backbone)
 
     inputs = keras.Input(input_shape, name="images")
     x = inputs
-    for layer in _as_list(augmentation):
+    for layer in augmentation:
         x = layer(x)
     if preprocessing is not None:
         x = preprocessing(x)

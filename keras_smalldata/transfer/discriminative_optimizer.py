@@ -6,6 +6,7 @@ import re
 
 import keras
 
+from keras_smalldata._config import check_config
 from keras_smalldata.transfer._layers import (
     count_params,
     sublayers,
@@ -34,13 +35,45 @@ class DiscriminativeOptimizer(keras.optimizers.MultiOptimizer):
             optimizers have.
         loss_scale_factor: passed to `MultiOptimizer`.
         name: passed to `MultiOptimizer`.
+
+    Example:
+
+    >>> model = keras.Sequential(
+    ...     [keras.Input((4,))] + [keras.layers.Dense(4) for _ in range(3)]
+    ... )
+    >>> opt = keras_smalldata.transfer.discriminative_optimizer(model, 1e-3)
+    >>> isinstance(opt, keras_smalldata.transfer.DiscriminativeOptimizer)
+    True
+    >>> opt.learning_rate = 1e-2  # as a learning-rate schedule or callback does
+    >>> [round(float(o.learning_rate), 6) for o in opt.optimizers]
+    [0.0001, 0.001, 0.01]
     """
 
     def __init__(self, optimizer_map, ratios=None, loss_scale_factor=None, name=None):
+        if not isinstance(optimizer_map, keras.optimizers.OptimizerMap):
+            raise TypeError(
+                "`optimizer_map` must be a `keras.optimizers.OptimizerMap` (build "
+                "one with `discriminative_optimizer`). "
+                f"Received: optimizer_map of type {type(optimizer_map).__name__}"
+            )
         super().__init__(optimizer_map, loss_scale_factor=loss_scale_factor, name=name)
         if ratios is None:
             head_rate = _rate(self._optimizer_map.default_optimizer)
             ratios = [_rate(o) / head_rate for o in self.optimizers]
+        if (
+            not isinstance(ratios, (list, tuple))
+            or len(ratios) != len(self.optimizers)
+            or not all(
+                isinstance(r, numbers.Real)
+                and not isinstance(r, bool)
+                and 0 < r < math.inf
+                for r in ratios
+            )
+        ):
+            raise ValueError(
+                f"`ratios` must be {len(self.optimizers)} positive numbers, one per "
+                f"optimizer of the map. Received: ratios={ratios!r}"
+            )
         self.ratios = [float(r) for r in ratios]
 
     @property
@@ -96,6 +129,7 @@ class DiscriminativeOptimizer(keras.optimizers.MultiOptimizer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
+        check_config(cls, config, _CONFIG_KEYS)
         config = dict(config)
         optimizers = [
             keras.saving.deserialize_keras_object(o, custom_objects=custom_objects)
@@ -114,6 +148,17 @@ class DiscriminativeOptimizer(keras.optimizers.MultiOptimizer):
         instance = cls(optimizer_map, **config)
         instance.ratios = [ratios[id(o)] for o in instance.optimizers]
         return instance
+
+
+# The keys of `DiscriminativeOptimizer.get_config`.
+_CONFIG_KEYS = (
+    "optimizers",
+    "patterns",
+    "head",
+    "ratios",
+    "loss_scale_factor",
+    "name",
+)
 
 
 def _rate(optimizer):
@@ -152,8 +197,6 @@ def discriminative_optimizer(
 
     Example:
 
-    >>> import keras
-    >>> import keras_smalldata
     >>> model = keras.Sequential(
     ...     [keras.Input((4,))] + [keras.layers.Dense(4) for _ in range(3)]
     ... )
@@ -193,8 +236,25 @@ def discriminative_optimizer(
     for group, group_optimizer in zip(groups[:-1], optimizers[:-1], strict=True):
         for layer in group:
             for variable in layer.weights:
-                optimizer_map[re.escape(variable.path)] = group_optimizer
+                optimizer_map[_path_pattern(variable.path, model.name)] = (
+                    group_optimizer
+                )
     return DiscriminativeOptimizer(optimizer_map)
+
+
+def _path_pattern(path, model_name):
+    """A regex matching `path` with or without the model's name in front.
+
+    A `keras.Sequential` built from a `keras.Input` names its variables under
+    the model (`sequential/dense/kernel`); the same model loaded from a
+    `.keras` file does not (`dense/kernel`, keras 3.15.1). An exact path would
+    then match nothing after loading, and every variable would fall to the
+    head's optimizer (whose saved state no longer fits).
+    """
+    prefix = f"{model_name}/"
+    if path.startswith(prefix):
+        return f"(?:{re.escape(prefix)})?{re.escape(path[len(prefix) :])}"
+    return re.escape(path)
 
 
 def layer_groups(model, num_groups):

@@ -23,8 +23,6 @@ def freeze(model_or_layer):
 
     Example:
 
-    >>> import keras
-    >>> import keras_smalldata
     >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
     >>> change = keras_smalldata.transfer.freeze(model)
     >>> change.trainable_params, change.frozen_params

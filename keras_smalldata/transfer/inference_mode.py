@@ -4,6 +4,8 @@ import copy
 
 import keras
 
+from keras_smalldata._config import check_config
+
 
 @keras.saving.register_keras_serializable(package="keras_smalldata")
 class InferenceMode(keras.layers.Layer):
@@ -24,9 +26,6 @@ class InferenceMode(keras.layers.Layer):
 
     Example:
 
-    >>> import keras
-    >>> import numpy as np
-    >>> import keras_smalldata
     >>> layers = [keras.layers.Dense(8), keras.layers.BatchNormalization()]
     >>> backbone = keras.Sequential([keras.Input((4,))] + layers)
     >>> inputs = keras.Input((4,))
@@ -69,6 +68,7 @@ class InferenceMode(keras.layers.Layer):
 
     @classmethod
     def from_config(cls, config):
+        check_config(cls, config)
         config = dict(config)
         # Deserializing a model empties its config dict: work on a copy.
         config["layer"] = keras.saving.deserialize_keras_object(

@@ -1,5 +1,7 @@
 """`trainable_summary`: a table of trainable and frozen parameters."""
 
+import keras
+
 from keras_smalldata.transfer._layers import count_params, is_batchnorm, weighted_leaves
 
 
@@ -19,8 +21,6 @@ def trainable_summary(model):
 
     Example:
 
-    >>> import keras
-    >>> import keras_smalldata
     >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, name="d")])
     >>> table = keras_smalldata.transfer.trainable_summary(model)
     >>> table[["layer", "trainable_params"]].values.tolist()
@@ -28,6 +28,11 @@ def trainable_summary(model):
     """
     import pandas as pd
 
+    if not isinstance(model, keras.layers.Layer):
+        raise TypeError(
+            "trainable_summary expects a Keras model. "
+            f"Received: model of type {type(model).__name__}"
+        )
     rows = []
     for leaf in weighted_leaves(model):
         mode = ""

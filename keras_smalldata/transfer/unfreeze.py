@@ -46,8 +46,6 @@ def unfreeze(
 
     Example:
 
-    >>> import keras
-    >>> import keras_smalldata
     >>> model = keras.Sequential(
     ...     [keras.Input((4,)), keras.layers.Dense(3), keras.layers.Dense(2)]
     ... )

@@ -1,5 +1,7 @@
 """`_color_ops` reproduces PIL's ImageOps / ImageEnhance within one grey level."""
 
+import types
+
 import numpy as np
 import pytest
 from PIL import Image, ImageEnhance, ImageOps
@@ -91,6 +93,21 @@ def test_equalize_matches_pil(images):
     ours = ours_apply(images, _color_ops.equalize)
     pil = pil_apply(images, ImageOps.equalize)
     assert_within_one_level(ours, pil)
+
+
+@pytest.mark.parametrize("path", ["backend", "segment_sum"])
+def test_histograms_count_each_row(rng, monkeypatch, path):
+    if path == "segment_sum":
+        # The branch every backend but TensorFlow takes.
+        backend = types.SimpleNamespace(backend=lambda: "jax")
+        fake = types.SimpleNamespace(backend=backend)
+        monkeypatch.setattr(_color_ops, "keras", fake)
+    flat = rng.integers(0, 256, (5, 40)).astype("int32")
+    flat[0] = 255  # one row with a single value, at the last bin
+    expected = np.stack([np.bincount(row, minlength=256) for row in flat])
+    hist = _color_ops.histograms(flat)
+    assert tuple(hist.shape) == (5, 256)
+    np.testing.assert_array_equal(np.asarray(hist), expected)
 
 
 def test_equalize_matches_pil_on_few_grey_levels(rng):

@@ -6,6 +6,7 @@ import re
 import keras
 import numpy as np
 import pytest
+from _backend_marks import tensorflow_only
 
 from keras_smalldata.layers import (
     RandomApply,
@@ -34,6 +35,11 @@ class AddConstant(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "value": self.value}
+
+
+# Other backends run every branch on the whole batch and select per image
+# (`keras_smalldata/layers/_grouping.py`).
+ONLY_CHOSEN = "only the TensorFlow path sends each image through its branch only"
 
 
 def offsets(outputs, images):
@@ -70,6 +76,7 @@ def test_fraction_applied_is_near_rate(images, rate):
     assert abs((shift == 1.0).mean() - rate) < 0.1
 
 
+@tensorflow_only(ONLY_CHOSEN)
 def test_random_apply_runs_the_layer_on_chosen_images_only(images):
     inner = AddConstant(1.0)
     out = RandomApply(inner, rate=0.3, seed=0)(images, training=True)
@@ -91,7 +98,14 @@ def test_random_choice_gives_each_image_exactly_one_layer(images):
     shift = offsets(out, images)
     assert set(np.unique(shift).tolist()) == {1.0, 2.0}
     assert abs((shift == 1.0).mean() - 0.5) < 0.1
-    # Each layer saw only its own images.
+
+
+@tensorflow_only(ONLY_CHOSEN)
+def test_random_choice_runs_each_layer_on_its_images_only(images):
+    first, second = AddConstant(1.0), AddConstant(2.0)
+    shift = offsets(
+        RandomChoice([first, second], seed=0)(images, training=True), images
+    )
     assert first.batch_sizes == [int((shift == 1.0).sum())]
     assert second.batch_sizes == [int((shift == 2.0).sum())]
 

@@ -5,8 +5,13 @@ import types
 import numpy as np
 import pytest
 import tensorflow as tf
+from _backend_marks import tensorflow_only
+from keras import ops
 
 from keras_smalldata.layers import _color_ops, _grouping
+
+TF_PATH = "the tf.dynamic_partition path runs only under the TensorFlow backend"
+TF_FUNCTION = "builds a tf.function graph"
 
 
 def use_generic_path(monkeypatch):
@@ -17,7 +22,9 @@ def use_generic_path(monkeypatch):
     monkeypatch.setattr(_grouping, "keras", fake_keras)
 
 
-@pytest.fixture(params=["tensorflow", "generic"])
+@pytest.fixture(
+    params=[pytest.param("tensorflow", marks=tensorflow_only(TF_PATH)), "generic"]
+)
 def path(request, monkeypatch):
     if request.param == "generic":
         use_generic_path(monkeypatch)
@@ -35,7 +42,7 @@ class Recorder:
 
     def add(self, images, amount):
         self._record(0, images)
-        return images + tf.reshape(amount, (-1, 1, 1, 1))
+        return images + ops.reshape(amount, (-1, 1, 1, 1))
 
     def double(self, images, amount):
         self._record(1, images)
@@ -75,6 +82,7 @@ def test_batch_of_one(path, rng, group):
     np.testing.assert_allclose(out, reference(group_ids, images, amount))
 
 
+@tensorflow_only(TF_PATH)
 def test_tensorflow_path_runs_each_function_on_its_group_only(rng):
     recorder = Recorder()
     images = rng.uniform(0, 1, (6, 3, 3, 2)).astype("float32")
@@ -92,6 +100,7 @@ def test_generic_path_runs_every_function_on_the_batch(monkeypatch, rng):
     assert recorder.sizes == {0: [6], 1: [6], 2: [6]}
 
 
+@tensorflow_only(TF_FUNCTION)
 def test_tensorflow_path_in_a_graph_with_unknown_batch(rng):
     fns = Recorder().fns
 
@@ -118,6 +127,7 @@ def test_tensorflow_path_in_a_graph_with_unknown_batch(rng):
         )
 
 
+@tensorflow_only(TF_FUNCTION)
 def test_empty_groups_skip_functions_that_reject_empty_batches(rng):
     # `autocontrast` fails on an empty batch ("Cannot compute the min of an empty
     # tensor"); the TensorFlow path must not run it on an empty group.

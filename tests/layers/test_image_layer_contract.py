@@ -14,6 +14,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from _backend_marks import TF_DATA, tensorflow_only
 
 from keras_smalldata import layers
 
@@ -214,6 +215,7 @@ def test_fit_augments_and_evaluate_does_not(case, identical):
 
 
 @parametrize_cases
+@tensorflow_only(TF_DATA)
 def test_tf_data_map(case, images, identical):
     layer = case.make(seed=1)
     batches = tf.data.Dataset.from_tensor_slices(identical).batch(BATCH // 2)

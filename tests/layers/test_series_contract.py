@@ -15,6 +15,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from _backend_marks import TF_DATA, needs_float64, tensorflow_only
 
 from keras_smalldata import layers
 
@@ -142,6 +143,7 @@ def test_model_with_variable_length(case, rng):
 
 
 @parametrize_cases
+@tensorflow_only(TF_DATA)
 def test_tf_data_map(case, series, identical):
     layer = case.make(seed=1)
     batches = tf.data.Dataset.from_tensor_slices(identical).batch(BATCH // 2)
@@ -160,7 +162,10 @@ def test_tf_data_map(case, series, identical):
 
 
 @parametrize_cases
-@pytest.mark.parametrize("dtype", ["float16", "float64", "int32", "uint8"])
+@pytest.mark.parametrize(
+    "dtype",
+    ["float16", pytest.param("float64", marks=needs_float64), "int32", "uint8"],
+)
 def test_dtype_is_kept_and_computed_as_float32(case, series, dtype):
     x = np.round(series).astype(dtype)
     inferred = case.make(seed=3)(x)
@@ -179,6 +184,7 @@ def test_dtype_is_kept_and_computed_as_float32(case, series, dtype):
 
 
 @parametrize_cases
+@needs_float64
 def test_float64_inference_keeps_full_precision(case, series):
     x = series.astype("float64") + 1e-9
     np.testing.assert_array_equal(case.make(seed=1)(x), x)

@@ -5,6 +5,7 @@ import re
 import numpy as np
 import pytest
 import tensorflow as tf
+from _backend_marks import TF_DATA, tensorflow_only
 
 from keras_smalldata.layers import SwapNoise
 
@@ -81,6 +82,7 @@ def test_one_hot_columns_stay_one_hot(rng):
     assert not np.array_equal(out, one_hot)
 
 
+@tensorflow_only(TF_DATA)
 def test_batches_of_any_size_in_tf_data(distinct):
     layer = SwapNoise(0.5, seed=4)
     # 10 rows in batches of 4: the last batch holds 2 rows.

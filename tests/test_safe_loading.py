@@ -1,0 +1,431 @@
+"""Every saved object of ours loads with `safe_mode=True` (issue #9).
+
+And a `.keras` file whose config holds an argument this version does not know
+(as a newer keras-smalldata might write) fails with an error that says so.
+"""
+
+import json
+import os
+import zipfile
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from keras_smalldata import layers  # noqa: E402
+from keras_smalldata._config import accepted_arguments, check_config  # noqa: E402
+from keras_smalldata.models import VAE, TestTimeAugmentation  # noqa: E402
+from keras_smalldata.transfer import (  # noqa: E402
+    ApplicationPreprocessing,
+    DiscriminativeOptimizer,
+    InferenceMode,
+    build_classifier,
+    discriminative_optimizer,
+)
+
+RNG = np.random.default_rng(0)
+IMAGES = RNG.uniform(0, 1, (4, 8, 8, 3)).astype("float32")
+ROWS = RNG.normal(size=(6, 5)).astype("float32")
+SERIES = RNG.normal(size=(4, 12, 2)).astype("float32")
+UNKNOWN = "option_from_the_future"
+
+
+def _feature_noise(seed):
+    layer = layers.FeatureNoise(0.5, seed=seed)
+    layer.adapt(ROWS)
+    return layer
+
+
+def _feature_dropout(seed):
+    layer = layers.FeatureDropout(0.5, fill="mean", columns=[0, 2, 4], seed=seed)
+    layer.adapt(ROWS)
+    return layer
+
+
+# name -> (inputs, factory(seed)).
+LAYERS = {
+    "FeatureDropout": (ROWS, _feature_dropout),
+    "FeatureNoise": (ROWS, _feature_noise),
+    "SwapNoise": (ROWS, lambda s: layers.SwapNoise(0.5, columns=[1, 3], seed=s)),
+    "Jitter": (SERIES, lambda s: layers.Jitter(0.1, seed=s)),
+    "MagnitudeWarp": (SERIES, lambda s: layers.MagnitudeWarp(0.3, knots=3, seed=s)),
+    "RandomScaling": (SERIES, lambda s: layers.RandomScaling(0.2, seed=s)),
+    "TimeWarp": (SERIES, lambda s: layers.TimeWarp(0.3, knots=2, seed=s)),
+    "WindowSlice": (SERIES, lambda s: layers.WindowSlice(0.6, seed=s)),
+    "WindowWarp": (SERIES, lambda s: layers.WindowWarp(0.3, (0.5, 3.0), seed=s)),
+    "RandomGaussianNoise": (
+        IMAGES,
+        lambda s: layers.RandomGaussianNoise(0.1, value_range=(0, 1), seed=s),
+    ),
+    "RandomSaltPepper": (
+        IMAGES,
+        lambda s: layers.RandomSaltPepper(0.3, value_range=(0, 1), seed=s),
+    ),
+    "RandomResizedCrop": (
+        IMAGES,
+        lambda s: layers.RandomResizedCrop(6, 6, interpolation="nearest", seed=s),
+    ),
+    "TrivialAugment": (
+        IMAGES,
+        lambda s: layers.TrivialAugment(value_range=(0, 1), seed=s),
+    ),
+    "RandomApply": (
+        IMAGES,
+        lambda s: layers.RandomApply(
+            layers.RandomGaussianNoise(0.1, value_range=(0, 1), seed=s + 1),
+            rate=0.5,
+            seed=s,
+        ),
+    ),
+    "RandomChoice": (
+        IMAGES,
+        lambda s: layers.RandomChoice(
+            [
+                layers.RandomSaltPepper(0.3, value_range=(0, 1), seed=s + 1),
+                keras.layers.RandomFlip("horizontal", seed=s + 2),
+            ],
+            seed=s,
+        ),
+    ),
+}
+
+
+def _layer_model(name):
+    inputs, make = LAYERS[name]
+    model = keras.Sequential(
+        [
+            keras.Input(inputs.shape[1:]),
+            make(3),
+            keras.layers.Flatten(),
+            keras.layers.Dense(2),
+        ]
+    )
+    return model, inputs
+
+
+def _save_and_load(model, tmp_path):
+    path = tmp_path / "model.keras"
+    model.save(path)
+    return keras.saving.load_model(path, safe_mode=True)
+
+
+def _predict(model, inputs):
+    if isinstance(model, VAE):  # calling a VAE draws latents: use the mean
+        x, labels = inputs if model.num_classes else (inputs, None)
+        return model.reconstruct(x, labels)
+    return keras.ops.convert_to_numpy(model(inputs))
+
+
+def _predictions_equal(model, loaded, inputs):
+    np.testing.assert_array_equal(_predict(loaded, inputs), _predict(model, inputs))
+
+
+def _json(config):
+    return json.loads(json.dumps(config))
+
+
+def test_every_public_layer_is_covered():
+    assert sorted(LAYERS) == sorted(layers.__all__)
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_layer_loads_in_safe_mode(name, tmp_path):
+    model, inputs = _layer_model(name)
+    loaded = _save_and_load(model, tmp_path)
+    _predictions_equal(model, loaded, inputs)
+    layer, loaded_layer = model.layers[0], loaded.layers[0]
+    assert type(loaded_layer) is type(layer)
+    assert _json(loaded_layer.get_config()) == _json(layer.get_config())
+    # The seed came back too: the first training draws agree.
+    np.testing.assert_array_equal(
+        loaded_layer(inputs, training=True), layer(inputs, training=True)
+    )
+
+
+# ------------------------------------------------------------- other objects
+
+
+def _tabular_vae():
+    keras.utils.set_random_seed(0)
+    vae = VAE.for_tabular(5, latent_dim=2, hidden_units=(8,), seed=1)
+    vae.compile(optimizer="adam")
+    return vae, ROWS
+
+
+def _image_cvae():
+    keras.utils.set_random_seed(0)
+    vae = VAE.for_images(
+        (8, 8, 3), latent_dim=2, num_classes=3, filters=(4,), hidden_units=8, seed=1
+    )
+    vae.compile(optimizer="adam")
+    return vae, (IMAGES, np.arange(4) % 3)
+
+
+def _test_time_augmentation():
+    classifier = keras.Sequential(
+        [
+            keras.Input((8, 8, 3)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(3, activation="softmax"),
+        ]
+    )
+    augmentation = keras.Sequential(
+        [
+            layers.RandomResizedCrop(8, 8, scale=(0.5, 1.0), seed=1),
+            layers.RandomGaussianNoise(0.1, value_range=(0, 1), seed=2),
+        ]
+    )
+    model = TestTimeAugmentation(classifier, augmentation, num_views=3, seed=4)
+    model(IMAGES)  # builds it
+    return model, IMAGES
+
+
+def _inference_mode():
+    backbone = keras.Sequential(
+        [
+            keras.Input((5,)),
+            keras.layers.Dense(4),
+            keras.layers.BatchNormalization(),
+            keras.layers.Dropout(0.5),
+        ],
+        name="backbone",
+    )
+    inputs = keras.Input((5,))
+    outputs = keras.layers.Dense(2)(InferenceMode(backbone)(inputs))
+    return keras.Model(inputs, outputs), ROWS
+
+
+def _application_preprocessing():
+    inputs = keras.Input((8, 8, 3))
+    x = ApplicationPreprocessing("resnet50")(inputs * 255.0)
+    outputs = keras.layers.Dense(2)(keras.layers.Flatten()(x))
+    return keras.Model(inputs, outputs), IMAGES
+
+
+def _discriminative_optimizer():
+    model = keras.Sequential(
+        [keras.Input((5,))] + [keras.layers.Dense(n) for n in (4, 4, 2)]
+    )
+    model.compile(
+        discriminative_optimizer(model, 1e-2, num_groups=2),
+        "mse",
+        jit_compile=False,
+    )
+    model.train_on_batch(ROWS, np.ones((6, 2), "float32"))
+    return model, ROWS
+
+
+def _named_backbone_classifier():
+    model = build_classifier(
+        "MobileNetV3Small",
+        num_classes=3,
+        input_shape=(32, 32, 3),
+        weights=None,
+        augmentation=[
+            layers.RandomResizedCrop(32, 32, seed=1),
+            layers.TrivialAugment(seed=2),
+        ],
+    )
+    images = np.random.default_rng(1).uniform(0, 255, (2, 32, 32, 3))
+    return model, images.astype("float32")
+
+
+def _model_backbone_classifier():
+    backbone = keras.Sequential(
+        [
+            keras.Input((8, 8, 3)),
+            keras.layers.Conv2D(4, 3),
+            keras.layers.BatchNormalization(),
+        ],
+        name="small_backbone",
+    )
+    model = build_classifier(
+        backbone,
+        num_classes=2,
+        weights=None,
+        augmentation=layers.RandomGaussianNoise(0.1, value_range=(0, 1), seed=1),
+    )
+    return model, IMAGES
+
+
+# name -> (factory, class name in the config to add an unknown argument to).
+OBJECTS = {
+    "VAE": (_tabular_vae, "VAE"),
+    "conditional VAE": (_image_cvae, "VAE"),
+    "TestTimeAugmentation": (_test_time_augmentation, "TestTimeAugmentation"),
+    "InferenceMode": (_inference_mode, "InferenceMode"),
+    "ApplicationPreprocessing": (
+        _application_preprocessing,
+        "ApplicationPreprocessing",
+    ),
+    "DiscriminativeOptimizer": (_discriminative_optimizer, "DiscriminativeOptimizer"),
+    "build_classifier(name)": (_named_backbone_classifier, "TrivialAugment"),
+    "build_classifier(model)": (_model_backbone_classifier, "RandomGaussianNoise"),
+}
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    """Builds and saves each object once: name -> (model, inputs, path)."""
+    cache = {}
+
+    def get(name):
+        if name not in cache:
+            model, inputs = OBJECTS[name][0]()
+            path = tmp_path_factory.mktemp("saved") / "model.keras"
+            model.save(path)
+            cache[name] = model, inputs, path
+        return cache[name]
+
+    return get
+
+
+@pytest.mark.parametrize("name", list(OBJECTS))
+def test_object_loads_in_safe_mode(name, saved):
+    model, inputs, path = saved(name)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    assert type(loaded) is type(model)
+    _predictions_equal(model, loaded, inputs)
+    if isinstance(model, VAE):
+        labels = None if model.num_classes is None else [0, 1, 2]
+        np.testing.assert_array_equal(
+            loaded.sample(3, labels=labels, seed=5),
+            model.sample(3, labels=labels, seed=5),
+        )
+    if name == "DiscriminativeOptimizer":
+        assert isinstance(loaded.optimizer, DiscriminativeOptimizer)
+        assert loaded.optimizer.ratios == model.optimizer.ratios
+        # Its state came back: one more step moves both models alike.
+        for each in (model, loaded):
+            each.train_on_batch(ROWS, np.ones((6, 2), "float32"))
+        _predictions_equal(model, loaded, inputs)
+
+
+def test_default_load_is_safe_mode():
+    # `load_model` runs in safe mode unless told otherwise (keras 3.15.1).
+    import inspect
+
+    default = inspect.signature(keras.saving.load_model).parameters["safe_mode"]
+    assert default.default is True
+
+
+# ---------------------------------------------------- arguments from the future
+
+
+def _with_unknown_argument(path, class_name, tmp_path, value=1):
+    """Copies the `.keras` file at `path`, adding `UNKNOWN` to `class_name`."""
+    with zipfile.ZipFile(path) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    config = json.loads(files["config.json"])
+    found = []
+
+    def visit(node):
+        if isinstance(node, dict):
+            if node.get("class_name") == class_name and "config" in node:
+                node["config"][UNKNOWN] = value
+                found.append(node)
+            for child in node.values():
+                visit(child)
+        elif isinstance(node, list):
+            for child in node:
+                visit(child)
+
+    visit(config)
+    assert found, f"no {class_name} in {path}"
+    files["config.json"] = json.dumps(config).encode()
+    new_path = tmp_path / "from_a_newer_version.keras"
+    with zipfile.ZipFile(new_path, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return new_path
+
+
+def _newer_version_error(class_name):
+    return (
+        rf"Cannot load {class_name}: .*'{UNKNOWN}'.*newer keras-smalldata"
+        rf".*Received: {UNKNOWN}=1"
+    )
+
+
+def test_keras_alone_gives_an_unclear_error(tmp_path):
+    # What loading would report without our check: a TypeError wrapped in
+    # advice about `from_config` (keras 3.15.1). Keras' own Dense stands in.
+    model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(2)])
+    model.save(tmp_path / "dense.keras")
+    path = _with_unknown_argument(tmp_path / "dense.keras", "Dense", tmp_path)
+    with pytest.raises(TypeError, match="could not be deserialized properly"):
+        keras.saving.load_model(path)
+
+
+@pytest.mark.parametrize("name", ["Jitter", "FeatureNoise", "RandomApply"])
+def test_layer_with_an_unknown_argument_is_reported(name, tmp_path):
+    model, _ = _layer_model(name)
+    model.save(tmp_path / "model.keras")
+    path = _with_unknown_argument(tmp_path / "model.keras", name, tmp_path)
+    with pytest.raises(ValueError, match=_newer_version_error(name)):
+        keras.saving.load_model(path, safe_mode=True)
+
+
+def test_nested_layer_with_an_unknown_argument_is_reported(tmp_path):
+    model, _ = _layer_model("RandomChoice")
+    model.save(tmp_path / "model.keras")
+    path = _with_unknown_argument(
+        tmp_path / "model.keras", "RandomSaltPepper", tmp_path
+    )
+    with pytest.raises(ValueError, match=_newer_version_error("RandomSaltPepper")):
+        keras.saving.load_model(path, safe_mode=True)
+
+
+@pytest.mark.parametrize("name", list(OBJECTS))
+def test_object_with_an_unknown_argument_is_reported(name, saved, tmp_path):
+    _, _, path = saved(name)
+    class_name = OBJECTS[name][1]
+    path = _with_unknown_argument(path, class_name, tmp_path)
+    with pytest.raises(ValueError, match=_newer_version_error(class_name)):
+        keras.saving.load_model(path, safe_mode=True)
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_from_config_checks_every_layer(name):
+    layer = LAYERS[name][1](3)
+    config = layer.get_config()
+    assert _json(type(layer).from_config(config).get_config()) == _json(config)
+    config[UNKNOWN] = 1
+    with pytest.raises(ValueError, match=_newer_version_error(type(layer).__name__)):
+        type(layer).from_config(config)
+
+
+def test_keras_standard_arguments_stay_accepted():
+    standard = {
+        "name",
+        "trainable",
+        "dtype",
+        "autocast",
+        "activity_regularizer",
+        "input_shape",
+        "input_dim",
+    }
+    for cls in (layers.Jitter, layers.RandomApply, VAE, TestTimeAugmentation):
+        assert standard <= accepted_arguments(cls)
+    layer = layers.Jitter(
+        0.2,
+        seed=1,
+        name="jitter",
+        trainable=False,
+        dtype="mixed_float16",
+        activity_regularizer="l2",
+    )
+    config = layer.get_config()
+    assert {"activity_regularizer", "dtype", "trainable"} <= set(config)
+    assert layers.Jitter.from_config(config).get_config() == config
+
+
+def test_every_unknown_argument_is_named():
+    config = {"stddev": 0.1, "first": 1, "second": "x"}
+    with pytest.raises(
+        ValueError,
+        match=r"arguments 'first', 'second'.*Received: first=1, second='x'",
+    ):
+        check_config(layers.Jitter, config)
