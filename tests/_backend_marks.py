@@ -18,6 +18,8 @@ import pytest
 TF_DATA = (
     "tf.data runs the layer on TensorFlow tensors, which needs the TensorFlow backend"
 )
+TF_PARTITION = "the tf.dynamic_partition path runs only under the TensorFlow backend"
+TF_FUNCTION = "builds a tf.function graph"
 
 
 def tensorflow_only(reason):

@@ -7,6 +7,7 @@ from keras_smalldata.layers._series_layer import (
     SeriesAugmentationLayer,
     resample,
     smooth_curve,
+    time_grid,
 )
 from keras_smalldata.layers._validation import check_non_negative, check_positive_int
 
@@ -61,7 +62,11 @@ class TimeWarp(SeriesAugmentationLayer):
         )
         speed = ops.maximum(smooth_curve(values, shape[1]), _MIN_SPEED)
         clock = ops.cumsum(speed, axis=1) - speed[:, :1]
-        clock = clock / clock[:, -1:] * ops.cast(shape[1] - 1, "float32")
+        last = ops.cast(shape[1] - 1, "float32")
+        clock = clock / clock[:, -1:] * last
+        # Pin the end to the last step: XLA's vectorized division (JAX backend)
+        # can give x / x = 1 - 2**-24, which moved the last sample off the end.
+        clock = ops.where(time_grid(shape[1]) == last, last, clock)
         return resample(x, clock)
 
     def get_config(self):

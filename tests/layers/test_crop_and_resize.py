@@ -5,12 +5,17 @@ import types
 import numpy as np
 import pytest
 import tensorflow as tf
+from _backend_marks import tensorflow_only
 
 from keras_smalldata.layers import _crop_and_resize
 from keras_smalldata.layers._crop_and_resize import crop_and_resize
 
+TF_KERNEL = "the tf.image.crop_and_resize path runs only under the TensorFlow backend"
 
-@pytest.fixture(params=["tensorflow", "generic"])
+
+@pytest.fixture(
+    params=[pytest.param("tensorflow", marks=tensorflow_only(TF_KERNEL)), "generic"]
+)
 def path(request, monkeypatch):
     """Runs each test on the TF kernel and on the `keras.ops` version."""
     if request.param == "generic":
@@ -60,6 +65,7 @@ def test_nearest_whole_image_upscale_repeats_pixels(path, rng):
     np.testing.assert_array_equal(out, expected)
 
 
+@tensorflow_only(TF_KERNEL)
 def test_paths_agree_on_random_boxes(rng, monkeypatch):
     images = rng.uniform(0, 1, (8, 12, 16, 2)).astype("float32")
     heights = rng.uniform(2, 12, 8)

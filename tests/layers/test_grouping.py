@@ -5,13 +5,10 @@ import types
 import numpy as np
 import pytest
 import tensorflow as tf
-from _backend_marks import tensorflow_only
+from _backend_marks import TF_FUNCTION, TF_PARTITION, tensorflow_only
 from keras import ops
 
 from keras_smalldata.layers import _color_ops, _grouping
-
-TF_PATH = "the tf.dynamic_partition path runs only under the TensorFlow backend"
-TF_FUNCTION = "builds a tf.function graph"
 
 
 def use_generic_path(monkeypatch):
@@ -23,7 +20,7 @@ def use_generic_path(monkeypatch):
 
 
 @pytest.fixture(
-    params=[pytest.param("tensorflow", marks=tensorflow_only(TF_PATH)), "generic"]
+    params=[pytest.param("tensorflow", marks=tensorflow_only(TF_PARTITION)), "generic"]
 )
 def path(request, monkeypatch):
     if request.param == "generic":
@@ -82,7 +79,7 @@ def test_batch_of_one(path, rng, group):
     np.testing.assert_allclose(out, reference(group_ids, images, amount))
 
 
-@tensorflow_only(TF_PATH)
+@tensorflow_only(TF_PARTITION)
 def test_tensorflow_path_runs_each_function_on_its_group_only(rng):
     recorder = Recorder()
     images = rng.uniform(0, 1, (6, 3, 3, 2)).astype("float32")

@@ -5,6 +5,7 @@ import types
 
 import numpy as np
 import pytest
+from _backend_marks import TF_PARTITION, tensorflow_only
 
 from keras_smalldata.layers import TrivialAugment, _color_ops, _grouping
 from keras_smalldata.layers.trivial_augment import _NAMES
@@ -74,6 +75,7 @@ def test_each_image_gets_one_operation_at_a_bin_magnitude(rng):
     assert len(seen) >= 7
 
 
+@tensorflow_only(TF_PARTITION)
 def test_tensorflow_grouping_matches_generic_path(identical, monkeypatch):
     fast = TrivialAugment(seed=5)(identical, training=True)
     fast_single = TrivialAugment(seed=6)(identical[:1], training=True)
