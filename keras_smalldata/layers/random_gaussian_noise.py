@@ -16,8 +16,8 @@ class RandomGaussianNoise(ImageAugmentationLayer):
     the value range, and uint8 images stay uint8.
 
     The layer augments only when called with `training=True` (as `model.fit`
-    does) and is the identity otherwise. In a `tf.data` pipeline call it as
-    `layer(images, training=True)`.
+    does) and is the identity otherwise. In a `tf.data` pipeline (TensorFlow
+    backend) call it as `layer(images, training=True)`.
 
     Args:
         stddev: float >= 0. Standard deviation of the noise as a fraction of

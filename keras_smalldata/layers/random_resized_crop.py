@@ -26,7 +26,8 @@ class RandomResizedCrop(ImageAugmentationLayer):
 
     The layer augments only when called with `training=True` (as `model.fit`
     does); `model.predict`, `model(x)` and serving exports get the center crop. In
-    a `tf.data` pipeline call it as `layer(images, training=True)`.
+    a `tf.data` pipeline (TensorFlow backend) call it as
+    `layer(images, training=True)`.
 
     Args:
         height: int. Output height.

@@ -16,8 +16,8 @@ class RandomSaltPepper(ImageAugmentationLayer):
     `rate / 2`, independently per image and pixel.
 
     The layer augments only when called with `training=True` (as `model.fit`
-    does) and is the identity otherwise. In a `tf.data` pipeline call it as
-    `layer(images, training=True)`.
+    does) and is the identity otherwise. In a `tf.data` pipeline (TensorFlow
+    backend) call it as `layer(images, training=True)`.
 
     Args:
         rate: float in [0, 1]. Fraction of pixels replaced. Defaults to `0.02`.

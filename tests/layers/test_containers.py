@@ -37,9 +37,9 @@ class AddConstant(keras.layers.Layer):
         return {**super().get_config(), "value": self.value}
 
 
-# Other backends run every branch on the whole batch and select per image
-# (`keras_smalldata/layers/_grouping.py`).
-ONLY_CHOSEN = "only the TensorFlow path sends each image through its branch only"
+# Only the TensorFlow path of `keras_smalldata/layers/_grouping.py` partitions
+# the batch; other backends compute every branch and select per image.
+ONLY_CHOSEN = "other backends run every branch on the whole batch and select"
 
 
 def offsets(outputs, images):

@@ -459,6 +459,10 @@ _JAX_SCRIPT = textwrap.dedent(
 @pytest.mark.skipif(
     importlib.util.find_spec("jax") is None, reason="jax is not installed"
 )
+@pytest.mark.skipif(
+    keras.backend.backend() == "jax",
+    reason="this session runs under JAX already (see the test below)",
+)
 def test_jax_backend(tmp_path):
     env = {**os.environ, "KERAS_BACKEND": "jax"}
     result = subprocess.run(
@@ -471,3 +475,24 @@ def test_jax_backend(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "JAX OK" in result.stdout
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() == "tensorflow",
+    reason="under TensorFlow the VAE imports TensorFlow by design (tf.function)",
+)
+def test_trains_and_samples_with_tensorflow_unimportable(digits, monkeypatch):
+    from keras_smalldata.callbacks import KLAnnealing
+
+    x, y = digits
+    vae = _compile(_tiny_images(), graph=True)
+    # A stray `import tensorflow` on this backend's path raises ImportError.
+    monkeypatch.setitem(sys.modules, "tensorflow", None)
+    history = vae.fit(
+        x, y, epochs=2, batch_size=32, callbacks=[KLAnnealing(2)], verbose=0
+    )
+    assert history.history["beta"] == [0.25, 0.75]
+    assert abs(float(vae.beta_variable) - 0.75) < 1e-6
+    z_mean, _ = vae.encode(x[:5], labels=y[:5])
+    assert z_mean.shape == (5, LATENT)
+    assert vae.sample(5, labels=3, seed=1).shape == (5, 8, 8, 1)
