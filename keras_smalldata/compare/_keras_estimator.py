@@ -5,6 +5,7 @@ Keras is imported inside the methods, not at module level, so that importing
 runs scikit-learn models) does not pay for TensorFlow.
 """
 
+import contextlib
 import copy
 import inspect
 import numbers
@@ -123,7 +124,7 @@ class _KerasEstimator(BaseEstimator):
         Returns:
             `self`, fitted.
         """
-        import keras
+        from keras_smalldata._seeding import seeded
 
         self._check_params()
         X, y = validate_data(
@@ -134,33 +135,33 @@ class _KerasEstimator(BaseEstimator):
         targets, sample_weight = self._prepare_targets(y, sample_weight)
 
         seed = self._seed()
-        if seed is not None:
-            # Seeds Python, NumPy and the backend: weights, shuffling, dropout.
-            keras.utils.set_random_seed(seed)
-        model = self._build_model(X)
+        # Seeds Python, NumPy and the backend (weights, shuffling, dropout),
+        # with Keras' seed draws kept to this thread (see `_seeding`).
+        with seeded(seed) if seed is not None else contextlib.nullcontext():
+            model = self._build_model(X)
 
-        if self.validation_split > 0:
-            # Keras holds out the *last* samples; shuffle so that the held-out
-            # part is not, e.g., one class of a sorted dataset.
-            order = np.random.default_rng(seed).permutation(len(X))
-            X, targets = X[order], targets[order]
-            if sample_weight is not None:
-                sample_weight = sample_weight[order]
-        # Copies: Keras attaches the model to its callbacks and they keep
-        # state; the constructor's objects stay as they were given.
-        callbacks = copy.deepcopy(self.callbacks)
-        fit_kwargs = dict(self.fit_kwargs or {})
-        history = model.fit(
-            X,
-            targets,
-            sample_weight=sample_weight,
-            epochs=self.epochs,
-            batch_size=self.batch_size,
-            validation_split=self.validation_split,
-            callbacks=callbacks,
-            verbose=self.verbose,
-            **fit_kwargs,
-        )
+            if self.validation_split > 0:
+                # Keras holds out the *last* samples; shuffle so that the held-out
+                # part is not, e.g., one class of a sorted dataset.
+                order = np.random.default_rng(seed).permutation(len(X))
+                X, targets = X[order], targets[order]
+                if sample_weight is not None:
+                    sample_weight = sample_weight[order]
+            # Copies: Keras attaches the model to its callbacks and they keep
+            # state; the constructor's objects stay as they were given.
+            callbacks = copy.deepcopy(self.callbacks)
+            fit_kwargs = dict(self.fit_kwargs or {})
+            history = model.fit(
+                X,
+                targets,
+                sample_weight=sample_weight,
+                epochs=self.epochs,
+                batch_size=self.batch_size,
+                validation_split=self.validation_split,
+                callbacks=callbacks,
+                verbose=self.verbose,
+                **fit_kwargs,
+            )
         self.model_ = model
         self.history_ = dict(history.history)
         return self

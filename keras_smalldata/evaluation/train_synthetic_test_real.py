@@ -1,8 +1,10 @@
 """Train on synthetic, test on real (TSTR): the utility of generated data."""
 
-import keras
+import contextlib
+
 import numpy as np
 
+from keras_smalldata._seeding import seeded
 from keras_smalldata.layers._validation import check_finite_array, check_positive_int
 from keras_smalldata.models import VAE
 from keras_smalldata.models._vae_labels import integer_labels
@@ -119,10 +121,9 @@ def train_synthetic_test_real(
         y_synthetic = labels.astype(y_train.dtype).reshape(-1, *y_train.shape[1:])
 
     def accuracy(x, y):
-        if seed is not None:
-            keras.utils.set_random_seed(seed)
-        classifier = build_classifier()
-        classifier.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=verbose)
+        with seeded(seed) if seed is not None else contextlib.nullcontext():
+            classifier = build_classifier()
+            classifier.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=verbose)
         scores = np.asarray(classifier.predict(x_test, verbose=0))
         if scores.ndim != 2 or scores.shape[1] != vae.num_classes:
             raise ValueError(

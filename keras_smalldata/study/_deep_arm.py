@@ -6,6 +6,7 @@ import tensorflow as tf
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
+from keras_smalldata._seeding import seeded
 from keras_smalldata.study import _networks
 from keras_smalldata.study._vae_cache import conditional_vae
 
@@ -54,7 +55,11 @@ class DeepArm(ClassifierMixin, BaseEstimator):
     def fit(self, X, y):
         X = np.asarray(X, "float32")
         self.classes_, y_index = np.unique(y, return_inverse=True)
-        keras.utils.set_random_seed(self.seed)
+        with seeded(self.seed):
+            self._train(X, y_index)
+        return self
+
+    def _train(self, X, y_index):
         self.model_ = self._network(X, len(self.classes_))
         self.model_.compile(
             keras.optimizers.Adam(1e-3),
@@ -102,7 +107,6 @@ class DeepArm(ClassifierMixin, BaseEstimator):
                 shuffle=False,  # the dataset is shuffled
                 verbose=0,
             )
-        return self
 
     def _network(self, X, num_classes):
         seed = self.seed

@@ -6,6 +6,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_smalldata._seeding import seeded
 from keras_smalldata.models import VAE
 
 # Conditional VAEs by training set, so that every arm that uses synthetic
@@ -49,22 +50,22 @@ def pretrain_backbone(x_pool, kind, steps, seed, path):
     tabular data it standardizes first (the VAE's gaussian likelihood expects
     standardized features), with statistics of the unlabeled pool.
     """
-    keras.utils.set_random_seed(seed)
-    x_pool = np.asarray(x_pool, "float32")
-    inputs = keras.Input(x_pool.shape[1:])
-    if kind == "tabular":
-        normalization = keras.layers.Normalization()
-        normalization.adapt(x_pool)
-        standardized = normalization(x_pool).numpy()
-        vae = _fit(
-            _new_vae(x_pool, kind, 16, None, seed), standardized, steps, 64, seed
-        )
-        features = _features(vae)(normalization(inputs))
-    else:
-        vae = _fit(_new_vae(x_pool, kind, 32, None, seed), x_pool, steps, 64, seed)
-        features = _features(vae)(inputs)
-    backbone = keras.Model(inputs, features, name="vae_encoder")
-    backbone.save(path)
+    with seeded(seed):
+        x_pool = np.asarray(x_pool, "float32")
+        inputs = keras.Input(x_pool.shape[1:])
+        if kind == "tabular":
+            normalization = keras.layers.Normalization()
+            normalization.adapt(x_pool)
+            standardized = normalization(x_pool).numpy()
+            vae = _fit(
+                _new_vae(x_pool, kind, 16, None, seed), standardized, steps, 64, seed
+            )
+            features = _features(vae)(normalization(inputs))
+        else:
+            vae = _fit(_new_vae(x_pool, kind, 32, None, seed), x_pool, steps, 64, seed)
+            features = _features(vae)(inputs)
+        backbone = keras.Model(inputs, features, name="vae_encoder")
+        backbone.save(path)
     return path
 
 
@@ -88,13 +89,12 @@ def conditional_vae(x, y, num_classes, kind, steps, seed):
         + f"-{num_classes}-{kind}-{steps}-{seed}"
     )
     if key not in _CONDITIONAL:
-        keras.utils.set_random_seed(seed)
-        data = x
         if kind == "tabular":
             raise ValueError(
                 "The synthetic arm supports image data. "
                 f"Received: data of kind {kind!r}"
             )
-        vae = _new_vae(data, kind, 16, num_classes, seed)
-        _CONDITIONAL[key] = _fit(vae, (data, y), steps, 32, seed)
+        with seeded(seed):
+            vae = _new_vae(x, kind, 16, num_classes, seed)
+            _CONDITIONAL[key] = _fit(vae, (x, y), steps, 32, seed)
     return _CONDITIONAL[key]
