@@ -132,6 +132,14 @@ def _add_study_parser(subparsers):
         "--seed", type=int, default=0, help="seeds splits and models (default: 0)"
     )
     parser.add_argument(
+        "--n-jobs",
+        type=int,
+        default=-1,
+        metavar="N",
+        help="worker processes; the numbers do not depend on it "
+        "(default: -1, one per core)",
+    )
+    parser.add_argument(
         "--flips",
         action="store_true",
         help="let image augmentation flip horizontally (not for digits or text)",
@@ -252,7 +260,12 @@ def _study(args):
     # Each arm's fresh model traces its own functions; TensorFlow's retracing
     # warnings say nothing to a study's user.
     tf.get_logger().setLevel("ERROR")
-    options = {"seed": args.seed, "quick": args.quick, "kind": data.kind}
+    options = {
+        "seed": args.seed,
+        "quick": args.quick,
+        "kind": data.kind,
+        "n_jobs": args.n_jobs,
+    }
     if args.flips:
         options["flips"] = True
     given = {

@@ -4,26 +4,18 @@ import numbers
 import os
 import tempfile
 
+import joblib
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin
 
 from keras_smalldata.layers._validation import (
     check_choice,
     check_finite_array,
     check_positive_int,
 )
-from keras_smalldata.study._deep_arm import TECHNIQUES, DeepArm
+from keras_smalldata.study._arms import TRADITIONAL, job_groups, run_group
+from keras_smalldata.study._deep_arm import TECHNIQUES
 
-TRADITIONAL = (
-    "svc",
-    "svc_tuned",
-    "random_forest",
-    "logistic_regression",
-    "knn",
-    "hist_gradient_boosting",
-    "decision_tree",
-)
 DEFAULT_SIZES = (5, 10, 20, 50)
 COLUMNS = (
     "arm",
@@ -60,6 +52,7 @@ def run_study(
     kind=None,
     flips=False,
     epochs=None,
+    n_jobs=None,
 ):
     """Scores traditional and deep arms on the same few-shot splits.
 
@@ -107,7 +100,15 @@ def run_study(
         kind: `"images"` or `"tabular"`; `None` infers it from `x`'s rank.
         flips: bool. Whether image augmentation may flip horizontally.
         epochs: int or `None`. Overrides the deep arms' budget of 400 training
-            steps (200 with `quick`): `epochs * 60` steps.
+            steps (200 with `quick`): `epochs * 60` steps. Arms without
+            `augment` or `transfer` train 25 epochs within half that budget and
+            all of it.
+
+        n_jobs: int or `None`. Worker processes, as in joblib (`-1`: one per
+            core). Defaults to `None`: one, this process. Each job is one
+            repeat of one deep arm (the synthetic-sample arms together, as
+            they share a VAE, and the traditional arms together); the numbers
+            do not depend on `n_jobs`.
 
     Returns:
         `pandas.DataFrame` with one row per arm, size and repeat: `arm`,
@@ -151,37 +152,43 @@ def run_study(
     steps, vae_steps, pretrain_steps = BUDGETS["quick" if quick else "default"]
     if epochs is not None:
         steps = check_positive_int(epochs, "epochs") * 60
+    n_workers = _check_n_jobs(n_jobs)
     report = _progress_callback(progress)
-    total = len(arms) * repeats + 1
-    done = 0
+    groups = job_groups(arms)
+    total = len(groups) * repeats + 1
 
     with tempfile.TemporaryDirectory() as workdir:
         backbone_path = None
         if any("transfer" in arm for arm in arms):
             from keras_smalldata.study._vae_cache import pretrain_backbone
 
-            report(done, total, "pretraining the encoder without labels")
+            report(0, total, "pretraining the encoder without labels")
             pool = x if unlabeled is None else unlabeled
             backbone_path = pretrain_backbone(
                 pool, kind, pretrain_steps, seed, os.path.join(workdir, "encoder.keras")
             )
-        done += 1
-        rows = []
-        for repeat in range(repeats):
-            fold = [pool_and_test(y, max(per_class), seed + repeat)]
-            for arm in arms:
-                report(done, total, f"repeat {repeat + 1}/{repeats}: {arm}")
-                estimator = _estimator(
-                    arm, kind, steps, vae_steps, backbone_path, flips, seed + repeat
-                )
-                rows.append(
-                    _learning_curve(
-                        arm, estimator, x, y, fold, per_class, seed + repeat
-                    )
-                )
-                rows[-1]["repeat"] = repeat
-                done += 1
-        report(done, total, "done")
+        settings = dict(
+            kind=kind,
+            steps=steps,
+            vae_steps=vae_steps,
+            backbone_path=backbone_path,
+            flips=flips,
+        )
+        folds = [[pool_and_test(y, max(per_class), seed + r)] for r in range(repeats)]
+        # Group by group, the slowest first, so that the workers end together.
+        jobs = [
+            (repeat, group, folds[repeat])
+            for group in groups
+            for repeat in range(repeats)
+        ]
+        frames = _run_jobs(
+            jobs, x, y, per_class, seed, settings, n_workers, report, repeats
+        )
+        report(total, total, "done")
+    rows = []
+    for repeat in range(repeats):
+        for arm in arms:
+            rows.append(frames[repeat, arm].assign(repeat=repeat))
     results = pd.concat(rows, ignore_index=True)
     results["kind"] = np.where(
         results["arm"].isin(_deep_names(arms)), "deep", "traditional"
@@ -189,30 +196,52 @@ def run_study(
     return results[list(COLUMNS)]
 
 
-def _learning_curve(arm, estimator, x, y, fold, per_class, seed):
-    """Scores of `estimator` on the nested subsets of one `(pool, test)` fold.
+def _run_jobs(jobs, x, y, per_class, seed, settings, n_workers, report, repeats):
+    """{(repeat, arm): learning-curve rows}, reporting each job.
 
-    Through `ModelComparison.learning_curve`, seeded by the fold's own seed,
-    so every arm of a repeat trains on the same subsets.
+    One worker runs the jobs here, in order; more run them in joblib's
+    processes, each with its share of the cores for TensorFlow.
     """
-    from keras_smalldata.compare import ModelComparison
+    total = len(jobs) + 1
+    frames = {}
+    if n_workers == 1:
+        for done, (repeat, group, fold) in enumerate(jobs, start=1):
+            report(done, total, f"repeat {repeat + 1}/{repeats}: {', '.join(group)}")
+            frames.update(
+                _job(repeat, group, x, y, fold, per_class, seed, settings, None)
+            )
+        return frames
+    n_workers = min(n_workers, len(jobs))
+    threads = max(1, joblib.cpu_count() // n_workers)
+    parallel = joblib.Parallel(n_jobs=n_workers, return_as="generator_unordered")
+    calls = (
+        joblib.delayed(_job)(
+            repeat, group, x, y, fold, per_class, seed, settings, threads
+        )
+        for repeat, group, fold in jobs
+    )
+    for done, job_frames in enumerate(parallel(calls), start=2):
+        frames.update(job_frames)
+        repeat = next(iter(job_frames))[0]
+        names = ", ".join(arm for _, arm in job_frames)
+        report(done, total, f"finished repeat {repeat + 1}/{repeats}: {names}")
+    return frames
 
-    comparison = ModelComparison(
-        {arm: estimator}, cv=fold, random_state=seed, error_score="raise"
-    )
-    comparison.learning_curve(x, y, per_class, per_class=True)
-    scores = comparison.learning_curve_scores_
-    return pd.DataFrame(
-        {
-            "arm": arm,
-            "size": scores["train_size"].to_numpy(),
-            "metric": scores["metric"].to_numpy(),
-            "value": scores["score"].to_numpy(),
-            "fit_seconds": scores["fit_time"].to_numpy(),
-            "n_train": scores["n_train"].to_numpy(),
-            "n_test": len(fold[0][1]),
-        }
-    )
+
+def _job(repeat, group, x, y, fold, per_class, seed, settings, threads):
+    """{(repeat, arm): rows} for the arms of `group`: keyed, as jobs end unordered."""
+    outputs = run_group(group, x, y, fold, per_class, seed + repeat, settings, threads)
+    return {(repeat, arm): rows for arm, rows in zip(group, outputs, strict=True)}
+
+
+def _check_n_jobs(n_jobs):
+    integer = isinstance(n_jobs, numbers.Integral) and not isinstance(n_jobs, bool)
+    if n_jobs is not None and (not integer or n_jobs == 0):
+        raise ValueError(
+            "`n_jobs` must be None or a nonzero integer (-1: one per core). "
+            f"Received: n_jobs={n_jobs!r}"
+        )
+    return joblib.effective_n_jobs(n_jobs)
 
 
 def _default_arms(kind):
@@ -299,56 +328,6 @@ def pool_and_test(y, count, seed):
     )
     test = np.setdiff1d(np.arange(len(y)), pool)
     return rng.permutation(pool), test
-
-
-def _estimator(arm, kind, steps, vae_steps, backbone_path, flips, seed):
-    if arm in TRADITIONAL:
-        return _traditional(arm, seed)
-    techniques = () if arm == "scratch" else tuple(arm.split("+"))
-    return DeepArm(
-        techniques=techniques,
-        kind=kind,
-        steps=steps,
-        vae_steps=vae_steps,
-        backbone_path=backbone_path,
-        flips=flips,
-        seed=seed,
-    )
-
-
-def _traditional(arm, seed):
-    from keras_smalldata.compare import default_baselines
-
-    if arm == "svc_tuned":
-        return _TunedSVC(seed)
-    return default_baselines(random_state=seed)[arm]
-
-
-class _TunedSVC(ClassifierMixin, BaseEstimator):
-    """A scaled RBF SVM with C and gamma chosen by an inner grid search.
-
-    The inner stratified folds (3 at most) shrink to the smallest class size.
-    """
-
-    grid = {"svc__C": [0.1, 1, 10, 100], "svc__gamma": ["scale", 0.001, 0.01, 0.1]}
-
-    def __init__(self, seed=0):
-        self.seed = seed
-
-    def fit(self, X, y):
-        from sklearn.model_selection import GridSearchCV, StratifiedKFold
-
-        from keras_smalldata.compare import default_baselines
-
-        folds = max(2, min(3, int(np.unique(y, return_counts=True)[1].min())))
-        cv = StratifiedKFold(folds, shuffle=True, random_state=self.seed)
-        pipeline = default_baselines(random_state=self.seed)["svc"]
-        self.search_ = GridSearchCV(pipeline, self.grid, cv=cv).fit(X, y)
-        self.classes_ = self.search_.classes_
-        return self
-
-    def predict(self, X):
-        return self.search_.predict(X)
 
 
 def _progress_callback(progress):

@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin
 
@@ -25,7 +26,7 @@ class Recorder(ClassifierMixin, BaseEstimator):
 @pytest.fixture
 def recorder(monkeypatch):
     Recorder.seen = []
-    module = __import__("keras_smalldata.study.run_study", fromlist=["_estimator"])
+    module = __import__("keras_smalldata.study._arms", fromlist=["_estimator"])
     monkeypatch.setattr(module, "_estimator", lambda *args: Recorder())
     return Recorder
 
@@ -39,16 +40,17 @@ def test_training_never_sees_test_samples_or_their_labels(recorder):
     )
     assert len(recorder.seen) == 2 * 2 * 2  # repeats x arms x sizes
     index = {row.tobytes(): i for i, row in enumerate(x)}
-    for repeat in range(2):
-        seen = recorder.seen[repeat * 4 : (repeat + 1) * 4]
-        trained = {index[row.tobytes()] for X, _ in seen for row in X}
-        # The largest training set of the repeat: 6 per class.
-        assert len(trained) == 6 * 3
-        n_test = results[results.repeat == repeat].n_test.iloc[0]
-        assert n_test == len(x) - len(trained)
-        for X, labels in seen:
-            rows = [index[row.tobytes()] for row in X]
-            np.testing.assert_array_equal(labels, y[rows])
+    trained = [frozenset(index[row.tobytes()] for row in X) for X, _ in recorder.seen]
+    # One pool of 6 per class per repeat, shared by both arms; every training
+    # set lies in a pool, and the test set is the rest.
+    pools = {ids for ids in trained if len(ids) == 6 * 3}
+    assert len(pools) == 2
+    assert all(any(ids <= pool for pool in pools) for ids in trained)
+    n_test = results.groupby("repeat")["n_test"].first()
+    assert sorted(n_test) == sorted(len(x) - len(pool) for pool in pools)
+    for X, labels in recorder.seen:
+        rows = [index[row.tobytes()] for row in X]
+        np.testing.assert_array_equal(labels, y[rows])
     # Sizes are nested and exactly per class.
     for _, labels in recorder.seen:
         counts = np.unique(labels, return_counts=True)[1]
@@ -112,8 +114,27 @@ def test_progress_callable_sees_every_step():
         repeats=2,
         progress=lambda done, total, text: calls.append((done, total)),
     )
-    assert calls[-1] == (5, 5)  # pretraining slot + 2 arms x 2 repeats
+    # The pretraining slot + 2 repeats of one job (traditional arms share one).
+    assert calls[-1] == (3, 3)
     assert [done for done, _ in calls] == sorted(done for done, _ in calls)
+
+
+@pytest.mark.slow
+def test_worker_processes_give_the_same_numbers():
+    x, y = load_wine()
+    calls = []
+    kwargs = dict(
+        per_class=(3, 6), arms=["knn", "scratch", "augment"], repeats=2, epochs=1
+    )
+    alone = run_study(x, y, progress=False, **kwargs)
+    workers = run_study(
+        x, y, n_jobs=2, progress=lambda *args: calls.append(args), **kwargs
+    )
+    columns = ["arm", "size", "repeat", "value", "n_train", "n_test"]
+    pd.testing.assert_frame_equal(workers[columns], alone[columns])
+    # 3 jobs x 2 repeats as they end (after the pretraining slot), then "done".
+    assert [done for done, _, _ in calls] == [2, 3, 4, 5, 6, 7, 7]
+    assert all("finished repeat" in text for _, _, text in calls[1:-1])
 
 
 @pytest.mark.parametrize(
@@ -122,6 +143,8 @@ def test_progress_callable_sees_every_step():
         ({"per_class": (0,)}, "Received: per_class=0"),
         ({"per_class": (60,)}, r"smallest class \(2: 48.*Received: per_class=\[60\]"),
         ({"repeats": 0}, "Received: repeats=0"),
+        ({"n_jobs": 0}, "Received: n_jobs=0"),
+        ({"n_jobs": 1.5}, "Received: n_jobs=1.5"),
         ({"arms": ["svm"]}, "Unknown arm 'svm'"),
         ({"arms": ["augment+augment"]}, "Unknown arm"),
         ({"arms": ["synthetic"]}, "needs image data"),
