@@ -93,7 +93,7 @@ def test_end_to_end_with_fake_study(tmp_path, fake_run_study, capsys):
 def test_options_passed_through(tmp_path, fake_run_study):
     status = main(
         ["study", "--data", "wine", "--quick", "--epochs", "3", "--flips"]
-        + ["--out", str(tmp_path)]
+        + ["--n-jobs", "1", "--out", str(tmp_path)]
     )
     assert status == 0
     (call,) = fake_run_study
@@ -101,6 +101,7 @@ def test_options_passed_through(tmp_path, fake_run_study):
     assert call["epochs"] == 3
     assert call["flips"] is True
     assert call["seed"] == 0
+    assert call["n_jobs"] == 1
     # Not given: left to run_study's defaults.
     assert "per_class" not in call and "repeats" not in call and "arms" not in call
 
@@ -123,6 +124,7 @@ def test_images_get_an_augmentation_figure(tmp_path, fake_run_study):
     assert status == 0
     (call,) = fake_run_study
     assert call["kind"] == "images"
+    assert call["n_jobs"] == -1  # one worker per core by default
     assert call["x"].dtype == np.float32 and call["x"].max() <= 1.0
     assert (out / "augmentations.png").stat().st_size > 0
     assert "![Augmented training images](augmentations.png)" in (
