@@ -56,8 +56,11 @@ def seeded(seed):
     (`random.Random(seed)` and `random.seed(seed)` give the same sequence).
 
     Args:
-        seed: int.
+        seed: int, or `None` to leave every random state as it is.
     """
+    if seed is None:
+        yield
+        return
     keras.utils.set_random_seed(seed)
     proxy = _thread_random()
     if proxy is None:

@@ -74,3 +74,12 @@ def test_outside_seeded_keras_draws_from_the_global_random_again():
     random.seed(11)
     second = keras.initializers.GlorotUniform()((4, 4))
     np.testing.assert_array_equal(np.asarray(first), np.asarray(second))
+
+
+def test_seed_none_leaves_the_random_state_alone():
+    random.seed(5)
+    expected = random.random()
+    random.seed(5)
+    with seeded(None):
+        drawn = random.random()
+    assert drawn == expected

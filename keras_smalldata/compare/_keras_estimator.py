@@ -5,7 +5,6 @@ Keras is imported inside the methods, not at module level, so that importing
 runs scikit-learn models) does not pay for TensorFlow.
 """
 
-import contextlib
 import copy
 import inspect
 import numbers
@@ -137,7 +136,7 @@ class _KerasEstimator(BaseEstimator):
         seed = self._seed()
         # Seeds Python, NumPy and the backend (weights, shuffling, dropout),
         # with Keras' seed draws kept to this thread (see `_seeding`).
-        with seeded(seed) if seed is not None else contextlib.nullcontext():
+        with seeded(seed):
             model = self._build_model(X)
 
             if self.validation_split > 0:

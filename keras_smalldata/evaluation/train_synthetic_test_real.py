@@ -1,7 +1,5 @@
 """Train on synthetic, test on real (TSTR): the utility of generated data."""
 
-import contextlib
-
 import numpy as np
 
 from keras_smalldata._seeding import seeded
@@ -121,7 +119,7 @@ def train_synthetic_test_real(
         y_synthetic = labels.astype(y_train.dtype).reshape(-1, *y_train.shape[1:])
 
     def accuracy(x, y):
-        with seeded(seed) if seed is not None else contextlib.nullcontext():
+        with seeded(seed):
             classifier = build_classifier()
             classifier.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=verbose)
         scores = np.asarray(classifier.predict(x_test, verbose=0))

@@ -182,7 +182,7 @@ def run_study(
             for repeat in range(repeats)
         ]
         frames = _run_jobs(
-            jobs, x, y, per_class, seed, settings, n_workers, report, repeats
+            jobs, x, y, per_class, seed, settings, n_workers, report, total, repeats
         )
         report(total, total, "done")
     rows = []
@@ -196,13 +196,12 @@ def run_study(
     return results[list(COLUMNS)]
 
 
-def _run_jobs(jobs, x, y, per_class, seed, settings, n_workers, report, repeats):
+def _run_jobs(jobs, x, y, per_class, seed, settings, n_workers, report, total, repeats):
     """{(repeat, arm): learning-curve rows}, reporting each job.
 
     One worker runs the jobs here, in order; more run them in joblib's
     processes, each with its share of the cores for TensorFlow.
     """
-    total = len(jobs) + 1
     frames = {}
     if n_workers == 1:
         for done, (repeat, group, fold) in enumerate(jobs, start=1):
