@@ -63,10 +63,10 @@ def main(argv=None):
     start = time.perf_counter()
     x, y = load_digits()
     sizes = QUICK_SIZES if args.quick else SIZES
-    estimators = default_baselines(random_state=args.seed)
+    estimators = default_baselines(random_state=args.seed, data_kind="images")
     if args.quick:
         # The three quickest baselines, fewer CNN epochs.
-        estimators = {k: estimators[k] for k in ("svc", "logistic_regression", "knn")}
+        estimators = {k: estimators[k] for k in ("svc", "nearest_neighbor", "knn")}
     estimators["cnn"] = KerasClassifier(
         build_cnn,
         epochs=30 if args.quick else 60,

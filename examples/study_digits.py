@@ -24,8 +24,8 @@ import pandas as pd  # noqa: E402
 import keras_smalldata.study as study  # noqa: E402
 from keras_smalldata.datasets import load_digits  # noqa: E402
 
-ARMS = ["svc", "random_forest", "logistic_regression", "scratch", "augment"]
-QUICK_ARMS = ["svc", "logistic_regression", "scratch", "augment"]
+ARMS = ["svc_tuned", "nearest_neighbor", "random_forest", "scratch", "augment"]
+QUICK_ARMS = ["svc", "nearest_neighbor", "scratch", "augment"]
 
 
 def main(argv=None):

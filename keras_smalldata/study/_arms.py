@@ -5,21 +5,24 @@ processes; the arms that use synthetic samples share a job, so that they share
 one conditional VAE per split (cached in the worker's memory).
 """
 
-import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin
 
 from keras_smalldata.study._deep_arm import DeepArm
 
+# The traditional arms: `default_baselines` for the data's kind (the tuned
+# gradient boosting runs on tabular data only).
 TRADITIONAL = (
-    "svc",
     "svc_tuned",
-    "random_forest",
-    "logistic_regression",
+    "svc",
+    "logistic_regression_tuned",
+    "nearest_neighbor",
     "knn",
+    "random_forest",
     "hist_gradient_boosting",
+    "hist_gradient_boosting_tuned",
     "decision_tree",
 )
+TABULAR_ONLY = ("hist_gradient_boosting_tuned",)
 
 
 def job_groups(arms):
@@ -95,41 +98,12 @@ def _learning_curve(arm, estimator, x, y, fold, per_class, seed):
 
 def _estimator(arm, settings, seed):
     if arm in TRADITIONAL:
-        return _traditional(arm, seed)
+        return _traditional(arm, seed, settings["kind"])
     techniques = () if arm == "scratch" else tuple(arm.split("+"))
     return DeepArm(techniques=techniques, seed=seed, **settings)
 
 
-def _traditional(arm, seed):
+def _traditional(arm, seed, kind):
     from keras_smalldata.compare import default_baselines
 
-    if arm == "svc_tuned":
-        return _TunedSVC(seed)
-    return default_baselines(random_state=seed)[arm]
-
-
-class _TunedSVC(ClassifierMixin, BaseEstimator):
-    """A scaled RBF SVM with C and gamma chosen by an inner grid search.
-
-    The inner stratified folds (3 at most) shrink to the smallest class size.
-    """
-
-    grid = {"svc__C": [0.1, 1, 10, 100], "svc__gamma": ["scale", 0.001, 0.01, 0.1]}
-
-    def __init__(self, seed=0):
-        self.seed = seed
-
-    def fit(self, X, y):
-        from sklearn.model_selection import GridSearchCV, StratifiedKFold
-
-        from keras_smalldata.compare import default_baselines
-
-        folds = max(2, min(3, int(np.unique(y, return_counts=True)[1].min())))
-        cv = StratifiedKFold(folds, shuffle=True, random_state=self.seed)
-        pipeline = default_baselines(random_state=self.seed)["svc"]
-        self.search_ = GridSearchCV(pipeline, self.grid, cv=cv).fit(X, y)
-        self.classes_ = self.search_.classes_
-        return self
-
-    def predict(self, X):
-        return self.search_.predict(X)
+    return default_baselines(random_state=seed, data_kind=kind)[arm]
