@@ -74,7 +74,7 @@ def test_tidy_results_of_real_arms():
         x,
         y,
         per_class=(5,),
-        arms=["logistic_regression", "svc_tuned", "scratch", "augment"],
+        arms=["logistic_regression_tuned", "svc_tuned", "scratch", "augment"],
         repeats=1,
         quick=True,
         progress=False,
@@ -91,7 +91,7 @@ def test_tidy_results_of_real_arms():
         "n_test",
     ]
     assert set(results.arm) == {
-        "logistic_regression",
+        "logistic_regression_tuned",
         "svc_tuned",
         "scratch",
         "augment",
