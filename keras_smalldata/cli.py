@@ -20,19 +20,25 @@ Which technique helps on this small dataset, and from how many labelled samples
 on? Trains traditional baselines and deep arms (from scratch, + augmentation,
 + synthetic VAE samples, + transfer from an encoder pretrained without labels)
 on the same few-shot splits, prints a table and writes DIR/results.csv,
-DIR/report.md and PNG figures. Nothing is downloaded.
+DIR/report.md and PNG figures (DIR: --out, a new or empty folder). Every
+argument is checked before training starts. Nothing is downloaded.
 """
 
 _STUDY_EPILOG = """\
 data:
   digits, breast_cancer, wine   datasets embedded in scikit-learn
-  PATH.csv --target COL         one sample per row; string columns one-hot
+  PATH.csv --target COL         one sample per row; text columns one-hot, ID
+                                columns dropped (each column's use is printed)
   PATH.npz                      arrays x (images NHWC or features) and y
   IMAGE_FOLDER                  one subfolder of images per class
   tfds:NAME                     a prepared tensorflow-datasets image dataset
 
 --train-sizes gives total training counts; each is divided by the number of
 classes and rounded down (training sets are balanced per class).
+
+The report goes to a new or empty --out folder; --overwrite replaces a previous
+report there once the new one is complete. An interrupted study (Ctrl-C)
+writes nothing and exits with status 130; invalid arguments exit with 2.
 
 examples:
   keras-smalldata study --quick
@@ -120,8 +126,14 @@ def _add_study_parser(subparsers):
         "--out",
         default="keras_smalldata_study",
         metavar="DIR",
-        help="folder for results.csv, report.md and the figures "
+        help="a new or empty folder for results.csv, report.md and the figures "
         "(default: keras_smalldata_study)",
+    )
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace a previous report in --out, once the new one is complete "
+        "(a folder holding other files is never replaced)",
     )
     parser.add_argument(
         "--quick",
@@ -148,7 +160,6 @@ def _add_study_parser(subparsers):
         "--image-size",
         nargs=2,
         type=_positive_int,
-        default=(64, 64),
         metavar=("H", "W"),
         help="size images of a folder (or a tfds dataset of mixed sizes) are "
         "resized to (default: 64 64)",
@@ -222,23 +233,69 @@ def _samples_figure(data, results, seed, quick):
 
 
 def _study(args):
+    try:
+        return _run_study_command(args)
+    except KeyboardInterrupt:
+        # One line, not the tracebacks of every frame (and worker) it crossed.
+        print(
+            f"keras-smalldata study: interrupted; nothing written to {args.out}",
+            file=sys.stderr,
+        )
+        return 130
+
+
+def _check_data_options(args):
+    """Options that the kind of `--data` ignores are errors, not no-ops."""
+    from keras_smalldata.study.load_data import EMBEDDED
+
+    data = args.data
+    tfds = data.startswith("tfds:")
+    if args.data_dir is not None and not tfds:
+        raise ValueError(
+            "--data-dir tells where tensorflow-datasets finds a 'tfds:NAME' "
+            f"dataset. Received: --data-dir {args.data_dir} with --data {data}"
+        )
+    fixed = data in EMBEDDED or (
+        data.lower().endswith((".csv", ".npz")) and not os.path.isdir(data)
+    )
+    if args.image_size is not None and fixed:
+        raise ValueError(
+            "--image-size resizes the images of a folder or a tfds dataset; "
+            f"{data!r} is used at its own size. Received: --image-size "
+            f"{args.image_size[0]} {args.image_size[1]} with --data {data}"
+        )
+
+
+def _print_columns(data):
+    width = max(len(str(column)) for column in data.columns)
+    lines = [f"Columns of {data.name} (features):"]
+    lines += [f"  {column!s:<{width}}  {how}" for column, how in data.columns.items()]
+    print("\n".join(lines), file=sys.stderr)
+
+
+def _run_study_command(args):
     # Checked first, so that a long study does not fail at its report.
     requirements = (("rich", "pip install rich"), ("matplotlib", _PLOT_INSTALL))
     for module, install in requirements:
         if importlib.util.find_spec(module) is None:
             return _fail(f"the study needs {module}. Install it with: {install}")
     # Imported here: they load TensorFlow, pandas and rich.
+    from keras_smalldata.study._output import check_out_dir
     from keras_smalldata.study._progress import StudyProgress, print_tables
     from keras_smalldata.study.load_data import check_per_class, load_study_data
     from keras_smalldata.study.report import write_report
 
     try:
+        check_out_dir(args.out, args.overwrite, name="--out", flag="--overwrite")
+        _check_data_options(args)
         data = load_study_data(
             args.data,
             target=args.target,
-            image_size=tuple(args.image_size),
+            image_size=tuple(args.image_size or (64, 64)),
             data_dir=args.data_dir,
         )
+        if data.columns:
+            _print_columns(data)
         per_class = args.per_class
         if args.train_sizes is not None:
             per_class = _per_class_from_totals(args.train_sizes, data.num_classes)
@@ -300,6 +357,8 @@ def _study(args):
         data_name=data.name,
         augmentation_figure=augmentation_figure,
         samples_figure=_samples_figure(data, results, args.seed, args.quick),
+        data_columns=data.columns,
+        overwrite=args.overwrite,
     )
     print(f"Report: {paths['report']}  (results: {paths['results']})")
     return 0
@@ -313,7 +372,9 @@ def main(argv=None):
             Defaults to `None`, which reads `sys.argv[1:]`.
 
     Returns:
-        int. The exit status: `0` on success. With no subcommand, the help is
+        int. The exit status: `0` on success, `2` for invalid input (with a
+        message on stderr, before any training), `130` when interrupted
+        (Ctrl-C; nothing is written). With no subcommand, the help is
         printed and `0` returned. `--version`, `--help` and invalid arguments
         exit through `SystemExit`, as `argparse` does.
 

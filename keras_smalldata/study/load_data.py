@@ -6,6 +6,9 @@ on its data fails at once, with a message that says what was expected.
 
 import dataclasses
 import os
+import re
+import zipfile
+import zlib
 
 import numpy as np
 
@@ -38,6 +41,11 @@ class StudyData:
         class_names: list. The original label of each class: `class_names[i]`
             is the label that `y == i` stands for.
         name: str. A short name of the data for reports, e.g. `"digits"`.
+        columns: dict or `None`. For a CSV file, each feature column's
+            treatment: `"numeric"`, `"numeric (bool as 0/1)"`,
+            `"one-hot (k values)"` or `"dropped (...)"` with the reason, in the
+            file's order; a warning, when there is one, follows in
+            parentheses. `None` for other data. Defaults to `None`.
 
     Example:
 
@@ -53,6 +61,7 @@ class StudyData:
     kind: str
     class_names: list
     name: str
+    columns: dict = None
 
     @property
     def num_classes(self):
@@ -67,9 +76,13 @@ def load_study_data(data="digits", target=None, image_size=(64, 64), data_dir=No
             - `"digits"`, `"breast_cancer"` or `"wine"`: the datasets embedded
               in scikit-learn (`keras_smalldata.datasets`).
             - `PATH.csv` with `target`: one sample per row. Numeric columns are
-              used as they are, bool columns as 0/1, other columns (strings,
-              categories) one-hot encoded. A missing value in a feature or in
-              the target is an error: impute it first.
+              used as they are, bool columns as 0/1, other columns (strings)
+              one-hot encoded, except a text column with a distinct value in
+              every row (an ID or free text), which is dropped. A text column
+              whose cells are mostly numbers is an error naming the cells
+              that are not (a decimal comma, a typo), and so is a missing
+              value in a feature or in the target: fix them first.
+              `StudyData.columns` tells how each column was used.
             - `PATH.npz` holding arrays `x` and `y`: `x` images `(n, h, w, c)`
               (or `(n, h, w)`, given one channel), either uint8 or floats in
               `[0, 1]`; or features `(n, num_features)`.
@@ -92,9 +105,11 @@ def load_study_data(data="digits", target=None, image_size=(64, 64), data_dir=No
         are mapped to `0` to `k - 1` in sorted order; `class_names` keeps them.
 
     Raises:
-        ValueError: if the data cannot be read, if `x` and `y` differ in
+        ValueError: if the data cannot be read (the message names the file,
+            e.g. the image that is not an image), if `x` and `y` differ in
             length, if there are no samples, fewer than two classes, missing
-            values, or a target column that does not exist.
+            values, a CSV column of numbers with a few cells that are not, or
+            a target column that does not exist.
         ImportError: for `"tfds:NAME"` when tensorflow-datasets is missing.
 
     Example:
@@ -114,6 +129,7 @@ def load_study_data(data="digits", target=None, image_size=(64, 64), data_dir=No
             "`target` names the label column of a CSV file; other data carry "
             f"their labels. Received: data={data!r}, target={target!r}"
         )
+    columns = None
     if data in EMBEDDED:
         x, y, kind, class_names = _load_embedded(data)
         name = data
@@ -129,7 +145,7 @@ def load_study_data(data="digits", target=None, image_size=(64, 64), data_dir=No
         x, y, kind, class_names = _load_image_folder(data, image_size)
         name = os.path.basename(os.path.normpath(data))
     elif data.lower().endswith(".csv"):
-        x, y, kind, class_names = _load_csv(data, target)
+        x, y, kind, class_names, columns = _load_csv(data, target)
         name = os.path.splitext(os.path.basename(data))[0]
     elif data.lower().endswith(".npz"):
         x, y, kind, class_names = _load_npz(data)
@@ -140,7 +156,9 @@ def load_study_data(data="digits", target=None, image_size=(64, 64), data_dir=No
             f"Received: data={data!r}"
         )
     _check(x, y, class_names, data)
-    return StudyData(x=x, y=y, kind=kind, class_names=class_names, name=name)
+    return StudyData(
+        x=x, y=y, kind=kind, class_names=class_names, name=name, columns=columns
+    )
 
 
 def check_per_class(y, per_class, class_names):
@@ -264,30 +282,72 @@ def _load_csv(path, target):
                 f"{path!r}: the feature column {column!r} has {missing} missing "
                 "value(s); impute or drop them first"
             )
-    # Bool columns count as numeric and become 0/1; the rest are one-hot encoded.
-    categorical = [
-        column
-        for column in frame.columns
-        if not pd.api.types.is_numeric_dtype(frame[column])
-    ]
-    features = pd.get_dummies(frame, columns=categorical, dtype=np.float32)
+    columns = {column: _treatment(frame[column], path) for column in frame.columns}
+    kept = [column for column, how in columns.items() if not how.startswith("dropped")]
+    if not kept:
+        raise ValueError(
+            f"{path!r} has no usable feature columns besides the target "
+            f"{target!r}: {_describe(columns)}"
+        )
+    categorical = [column for column in kept if columns[column].startswith("one-hot")]
+    features = pd.get_dummies(frame[kept], columns=categorical, dtype=np.float32)
     x = features.to_numpy(dtype=np.float32)
     y, class_names = _encode_labels(labels.to_numpy())
-    return x, y, "tabular", class_names
+    return x, y, "tabular", class_names, columns
+
+
+def _treatment(values, path):
+    """How a CSV feature column is used; raises for a column of numbers and typos.
+
+    Numbers stay numbers and bools become 0/1. Text is one-hot encoded, unless
+    every row holds another value (an ID or free text: one-hot columns of one
+    sample each, which nothing can learn from), and then it is dropped. Text
+    that is mostly numbers is a numeric column with a few bad cells ("1,5"),
+    which one-hot encoding would silently turn into one feature per value.
+    """
+    import pandas as pd
+
+    column = values.name
+    if pd.api.types.is_bool_dtype(values):
+        return "numeric (bool as 0/1)"
+    if pd.api.types.is_numeric_dtype(values):
+        start = values.iloc[0] if len(values) else 0
+        counting = np.arange(start, start + len(values))
+        if (
+            pd.api.types.is_integer_dtype(values)
+            and len(values) >= 3
+            and start in (0, 1)
+            and np.array_equal(values.to_numpy(), counting)
+        ):
+            return "numeric (warning: it counts the rows, a saved index?)"
+        return "numeric"
+    numbers = pd.to_numeric(values.astype(str), errors="coerce")
+    bad = np.flatnonzero(numbers.isna().to_numpy())
+    if len(bad) < len(values) - len(bad):
+        cells = ", ".join(
+            f"{values.iloc[row]!r} (data row {row + 1})" for row in bad[:5]
+        )
+        more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+        raise ValueError(
+            f"{path!r}: the column {column!r} holds numbers except for "
+            f"{len(bad)} cell(s): {cells}{more}. A decimal comma or a thousands "
+            "separator makes a number text; fix those cells. If the column is "
+            "categorical, give its values names that are not numbers. "
+            f"Received: column {column!r} with {len(bad)} non-numeric cell(s) "
+            f"among {len(values)}"
+        )
+    distinct = values.nunique()
+    if len(values) > 1 and distinct == len(values):
+        return "dropped (a distinct value in every row: an ID or free text)"
+    return f"one-hot ({distinct} values)"
+
+
+def _describe(columns):
+    return "; ".join(f"{column!r} {how}" for column, how in columns.items())
 
 
 def _load_npz(path):
-    try:
-        with np.load(path, allow_pickle=False) as file:
-            arrays = {key: file[key] for key in file.files}
-    except (OSError, EOFError, ValueError) as error:
-        raise ValueError(f"Cannot read the npz file {path!r}: {error}") from error
-    if "x" not in arrays or "y" not in arrays:
-        raise ValueError(
-            f"{path!r} must hold arrays named 'x' and 'y'. "
-            f"Received arrays: {sorted(arrays)}"
-        )
-    x, labels = arrays["x"], arrays["y"]
+    x, labels = _read_npz(path)
     if np.issubdtype(labels.dtype, np.floating) and np.isnan(labels).any():
         raise ValueError(
             f"{path!r}: `y` has {int(np.isnan(labels).sum())} missing (NaN) "
@@ -321,6 +381,59 @@ def _load_npz(path):
     return x, y, kind, class_names
 
 
+def _read_npz(path):
+    """The arrays `x` and `y` of an npz file: a zip archive of `.npy` files."""
+    try:
+        with open(path, "rb") as file:
+            head = file.read(6)
+    except OSError as error:
+        raise ValueError(f"Cannot read the npz file {path!r}: {error}") from error
+    if not zipfile.is_zipfile(path):
+        what = "not a zip archive"
+        if not head:
+            what = "empty"
+        elif head == b"\x93NUMPY":
+            what = "a single .npy array"
+        raise ValueError(
+            f"{path!r} is not a valid npz file: it is {what}. An npz file is the "
+            "zip archive `numpy.savez(path, x=x, y=y)` writes. "
+            f"Received: data={path!r}"
+        )
+    try:
+        file = np.load(path, allow_pickle=False)
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile) as error:
+        raise ValueError(
+            f"{path!r} is not a valid npz file: cannot read it ({error}). "
+            f"Received: data={path!r}"
+        ) from error
+    with file:
+        if "x" not in file.files or "y" not in file.files:
+            raise ValueError(
+                f"{path!r} must hold arrays named 'x' and 'y'. "
+                f"Received arrays: {sorted(file.files)}"
+            )
+        return _npz_array(file, "x", path), _npz_array(file, "y", path)
+
+
+def _npz_array(file, key, path):
+    try:
+        array = file[key]
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error) as error:
+        reason = str(error)
+        if "allow_pickle" in reason:
+            # numpy's own message suggests unsafe loading; a study never does.
+            reason = "it holds Python objects (dtype=object), not numbers or text"
+        raise ValueError(
+            f"{path!r}: cannot read the array {key!r}: {reason}. "
+            f"Received: data={path!r}"
+        ) from error
+    if not isinstance(array, np.ndarray):  # A member that is not a .npy file.
+        raise ValueError(
+            f"{path!r}: {key!r} is not a .npy array. Received: data={path!r}"
+        )
+    return array
+
+
 def _scale_images(x, source):
     if x.dtype == np.uint8:
         return x.astype(np.float32) / 255.0
@@ -347,14 +460,13 @@ def _load_image_folder(path, image_size):
             batch_size=256,
             verbose=False,
         )
-        class_names = list(dataset.class_names)
-        batches = [(images.numpy(), labels.numpy()) for images, labels in dataset]
     except ValueError as error:
         raise ValueError(f"Cannot read images from {path!r}: {error}") from error
+    class_names = list(dataset.class_names)
+    try:
+        batches = [(images.numpy(), labels.numpy()) for images, labels in dataset]
     except Exception as error:  # tf.errors.* for a corrupt or unreadable image.
-        raise ValueError(
-            f"Cannot read images from {path!r}: {type(error).__name__}: {error}"
-        ) from error
+        raise ValueError(_unreadable(path, dataset.file_paths, error)) from error
     if not batches:
         raise ValueError(
             f"{path!r} holds no images. Expected one subfolder of images per class"
@@ -366,6 +478,42 @@ def _load_image_folder(path, image_size):
     y = np.searchsorted(present, y).astype(np.int64)
     class_names = [class_names[i] for i in present]
     return x.astype(np.float32), y, "images", class_names
+
+
+def _unreadable(path, file_paths, error):
+    """Names the files of an image folder that do not decode.
+
+    TensorFlow's error names no file; each file is decoded again, the way
+    `image_dataset_from_directory` does, only once reading has failed.
+    """
+    import tensorflow as tf
+
+    bad = []
+    for file_path in file_paths:
+        try:
+            tf.io.decode_image(
+                tf.io.read_file(file_path), channels=3, expand_animations=False
+            )
+        except tf.errors.OpError as file_error:
+            bad.append(f"{file_path!r} ({_op_message(file_error)})")
+    if not bad:
+        return (
+            f"Cannot read images from {path!r}: {type(error).__name__}: "
+            f"{_op_message(error)}"
+        )
+    more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+    return (
+        f"Cannot read images from {path!r}: {len(bad)} file(s) are not readable "
+        f"images: {', '.join(bad[:5])}{more}. Remove or replace them. "
+        f"Received: data={path!r}"
+    )
+
+
+def _op_message(error):
+    """A TensorFlow error's message without its graph node and op names."""
+    message = getattr(error, "message", None) or str(error)
+    message = re.sub(r"\{\{[^}]*\}\}|\[\[[^\]]*\]\]|\[Op:.*", "", message)
+    return " ".join(message.split()).rstrip(".") or type(error).__name__
 
 
 def _load_tfds(name, image_size, data_dir):

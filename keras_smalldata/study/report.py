@@ -12,6 +12,8 @@ import pathlib
 
 import numpy as np
 
+from keras_smalldata.study._output import check_out_dir, publish
+
 _REQUIRED = ("arm", "kind", "size", "repeat", "metric", "value")
 _ALPHA = 0.05
 
@@ -152,7 +154,7 @@ def deep_vs_traditional(results, metric="accuracy"):
     """
     import pandas as pd
 
-    from keras_smalldata.compare._corrected_ttest import corrected_ttest
+    from keras_smalldata._statistics import corrected_ttest
 
     _check_frame(results)
     missing = [c for c in ("n_train", "n_test") if c not in results.columns]
@@ -292,6 +294,8 @@ def write_report(
     data_name="",
     augmentation_figure=None,
     samples_figure=None,
+    data_columns=None,
+    overwrite=False,
 ):
     """Writes the results, a Markdown report and its figures to a folder.
 
@@ -300,24 +304,40 @@ def write_report(
     `report.md`: per arm and size the mean ± half-width of the 95% interval,
     the winner per size in bold, the corrected t-test of the best deep arm
     against the best traditional arm (when `results` has `n_train` and
-    `n_test`), the total fit time per arm, and links to the figures. The
-    metric reported is `"accuracy"`, or the first metric when there is none.
+    `n_test`), the total fit time per arm, how each CSV column was used (when
+    `data_columns` is given), and links to the figures. The metric reported is
+    `"accuracy"`, or the first metric when there is none.
+
+    The report appears whole or not at all: it is written to a hidden
+    temporary folder beside `out_dir`, renamed to `out_dir` once complete.
+    Two reports never mix in one folder: `out_dir` must be new or empty, or,
+    with `overwrite=True`, hold a previous report and nothing else, which is
+    replaced only once the new report is complete.
 
     Args:
         results: pandas DataFrame. The tidy results of `run_study`.
-        out_dir: str or path. The folder, created if missing; files in it with
-            the same names are overwritten.
+        out_dir: str or path. The folder, created (with its parents) if
+            missing.
         data_name: str. The data's name for the report's title. Defaults to
             `""`.
         augmentation_figure: `matplotlib.figure.Figure` or `None`. A grid of
             augmented images. Defaults to `None`.
         samples_figure: `matplotlib.figure.Figure` or `None`. A grid of VAE
             samples. Defaults to `None`.
+        data_columns: dict or `None`. How each CSV column was used,
+            `StudyData.columns`. Defaults to `None`.
+        overwrite: bool. Whether a previous report in `out_dir` may be
+            replaced. Defaults to `False`.
 
     Returns:
         dict from `"results"`, `"report"`, `"learning_curve"` and, when
         written, `"augmentations"` and `"vae_samples"` to the `pathlib.Path` of
         each file.
+
+    Raises:
+        ValueError: if `results` is not what `run_study` returns, or if
+            `out_dir` is a file, holds other files, or holds a report and
+            `overwrite` is `False`; before anything is written.
 
     Example:
 
@@ -336,22 +356,27 @@ def write_report(
     metrics = list(dict.fromkeys(results["metric"])) if "metric" in columns else []
     metric = "accuracy" if "accuracy" in metrics or not metrics else metrics[0]
     _select(results, metric)  # Fails before anything is written.
-    out_dir = pathlib.Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    check_out_dir(out_dir, overwrite)
 
-    paths = {"results": out_dir / "results.csv"}
-    results.to_csv(paths["results"], index=False)
-    paths["learning_curve"] = out_dir / "learning_curve.png"
-    figure = learning_curve_figure(results, metric, title=data_name)
-    figure.savefig(paths["learning_curve"], dpi=120)
-    figures = {"augmentations": augmentation_figure, "vae_samples": samples_figure}
-    for key, extra in figures.items():
-        if extra is not None:
-            paths[key] = out_dir / f"{key}.png"
-            extra.savefig(paths[key], dpi=120)
-    paths["report"] = out_dir / "report.md"
-    paths["report"].write_text(_markdown(results, metric, data_name, paths))
-    return paths
+    def write(folder):
+        folder = pathlib.Path(folder)
+        paths = {"results": folder / "results.csv"}
+        results.to_csv(paths["results"], index=False)
+        paths["learning_curve"] = folder / "learning_curve.png"
+        figure = learning_curve_figure(results, metric, title=data_name)
+        figure.savefig(paths["learning_curve"], dpi=120)
+        figures = {"augmentations": augmentation_figure, "vae_samples": samples_figure}
+        for key, extra in figures.items():
+            if extra is not None:
+                paths[key] = folder / f"{key}.png"
+                extra.savefig(paths[key], dpi=120)
+        paths["report"] = folder / "report.md"
+        markdown = _markdown(results, metric, data_name, paths, data_columns)
+        paths["report"].write_text(markdown)
+        return paths
+
+    paths = publish(out_dir, write, overwrite)
+    return {key: pathlib.Path(out_dir) / path.name for key, path in paths.items()}
 
 
 def _check_frame(results):
@@ -409,7 +434,7 @@ def _verdict(test):
     return "deep better" if test["difference"] > 0 else "traditional better"
 
 
-def _markdown(results, metric, data_name, paths):
+def _markdown(results, metric, data_name, paths, data_columns=None):
     summary = summarize(results, metric)
     best = winners(results, metric)
     sizes = sorted(summary["size"].unique())
@@ -499,6 +524,15 @@ def _markdown(results, metric, data_name, paths):
         parts.append(_table(["arm", "fit seconds"], rows))
     else:
         parts.append("Not recorded: the results lack the column `fit_seconds`.")
+
+    if data_columns:
+        parts.append("## Columns")
+        parts.append("How each column of the CSV file became features.")
+        rows = [
+            [f"`{column}`".replace("|", "\\|"), how]
+            for column, how in data_columns.items()
+        ]
+        parts.append(_table(["column", "treatment"], rows))
 
     parts.append("## Figures")
     captions = {

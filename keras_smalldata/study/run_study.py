@@ -87,22 +87,25 @@ def run_study(
         per_class: training sizes, in samples per class. Defaults to
             `None`: those of 5, 10, 20 and 50 that leave every class at least
             one test sample.
-        arms: list of arm names, or `None` for all of the above.
+        arms: list of arm names, or `None` for all of the above. On images,
+            the deep arms need at least 2x2 pixels, and those with `synthetic`
+            or `transfer` (a VAE) at least 8x8 with 1 or 3 channels.
         repeats: int >= 1, or `None`: 5, or 1 with `quick`. Number of random
             splits.
         seed: int. Seeds the splits and every model.
-        unlabeled: inputs for the `transfer` arm's unsupervised pretraining;
-            `None` uses `x` without its labels (all samples, test ones
-            included: transductive, labels unused).
+        unlabeled: inputs for the `transfer` arm's unsupervised pretraining
+            (only with a transfer arm); `None` uses `x` without its labels
+            (all samples, test ones included: transductive, labels unused).
         progress: bool, or a callable `progress(done, total, description)`.
         quick: bool. Smaller training budgets and one repeat by default (a
             fast look, not a verdict).
         kind: `"images"` or `"tabular"`; `None` infers it from `x`'s rank.
-        flips: bool. Whether image augmentation may flip horizontally.
+        flips: bool. Whether image augmentation may flip horizontally (images
+            only).
         epochs: int or `None`. Overrides the deep arms' budget of 400 training
             steps (200 with `quick`): `epochs * 60` steps. Arms without
             `augment` or `transfer` train 25 epochs within half that budget and
-            all of it.
+            all of it. Only with a deep arm.
 
         n_jobs: int or `None`. Worker processes, as in joblib (`-1`: one per
             core). Defaults to `None`: one, this process. Each job is one
@@ -153,6 +156,7 @@ def run_study(
     if epochs is not None:
         steps = check_positive_int(epochs, "epochs") * 60
     n_workers = _check_n_jobs(n_jobs)
+    _check_combinations(arms, kind, x.shape, flips, epochs, unlabeled)
     report = _progress_callback(progress)
     groups = job_groups(arms)
     total = len(groups) * repeats + 1
@@ -241,6 +245,51 @@ def _check_n_jobs(n_jobs):
             f"Received: n_jobs={n_jobs!r}"
         )
     return joblib.effective_n_jobs(n_jobs)
+
+
+def _check_combinations(arms, kind, shape, flips, epochs, unlabeled):
+    """Arguments valid alone but not together, or not for these arms' networks.
+
+    The deep arms' CNN pools 2x2 pixels; the VAE of the synthetic and transfer
+    arms halves images with stride-2 convolutions and needs at least 8x8
+    pixels with 1 or 3 channels (`VAE.for_images`). Each would otherwise fail
+    minutes into the study.
+    """
+    deep = _deep_names(arms)
+    if epochs is not None and not deep:
+        raise ValueError(
+            "`epochs` sets the deep arms' training budget, and `arms` has no "
+            f"deep arm. Received: epochs={epochs!r}, arms={arms}"
+        )
+    if flips and kind != "images":
+        raise ValueError(
+            "`flips` lets image augmentation flip images horizontally; "
+            f"{kind} data has none. Received: flips={flips!r} for {kind} data"
+        )
+    if unlabeled is not None and not any("transfer" in a.split("+") for a in arms):
+        raise ValueError(
+            "`unlabeled` feeds the transfer arms' pretraining, and `arms` has no "
+            f"transfer arm. Received: unlabeled.shape={unlabeled.shape}, "
+            f"arms={arms}"
+        )
+    if kind != "images":
+        return
+    height, width, channels = shape[1:]
+    for arm in deep:
+        parts = arm.split("+")
+        if "synthetic" in parts or "transfer" in parts:
+            if min(height, width) < 8 or channels not in (1, 3):
+                raise ValueError(
+                    f"The {arm} arm trains a VAE, which needs images of at least "
+                    "8x8 pixels with 1 or 3 channels. Received: "
+                    f"arms={arms} for images of shape {tuple(shape[1:])}"
+                )
+        elif min(height, width) < 2:
+            raise ValueError(
+                f"The {arm} arm's network pools 2x2 pixels, so it needs images "
+                f"of at least 2x2 pixels. Received: arms={arms} for images of "
+                f"shape {tuple(shape[1:])}"
+            )
 
 
 def _default_arms(kind):

@@ -57,8 +57,58 @@ def _load_text_file():
     return study.load_study_data(path)
 
 
-def _write_report(results):
-    return study.write_report(results, temporary_dir())
+def _load_csv(text):
+    """`load_study_data` on a CSV file holding `text`, with target `label`."""
+    path = os.path.join(temporary_dir(), "data.csv")
+    with open(path, "w") as file:
+        file.write(text)
+    return study.load_study_data(path, target="label")
+
+
+def _load_npz(damage):
+    """`load_study_data` on a file named .npz that numpy cannot read."""
+    path = os.path.join(temporary_dir(), "data.npz")
+    if damage == "truncated-zip":
+        np.savez(path, x=np.zeros((4, 2)), y=LABELS[:4])
+        with open(path, "rb") as file:
+            head = file.read(200)
+        with open(path, "wb") as file:
+            file.write(head)
+    elif damage == "npy":
+        with open(path, "wb") as file:
+            np.save(file, np.zeros((4, 2)))
+    elif damage == "object-array":
+        np.savez(path, x=np.array([{}, {}], dtype=object), y=[0, 1])
+    else:
+        with open(path, "w") as file:
+            file.write(damage)
+    return study.load_study_data(path)
+
+
+def _load_image_folder(damage):
+    """`load_study_data` on a folder of PNGs, one of which is `damage` bytes."""
+    from PIL import Image
+
+    folder = temporary_dir()
+    for label in ("a", "b"):
+        os.mkdir(os.path.join(folder, label))
+        for index in range(2):
+            pixels = np.full((4, 4, 3), 100, np.uint8)
+            Image.fromarray(pixels).save(os.path.join(folder, label, f"{index}.png"))
+    with open(os.path.join(folder, "b", "bad.png"), "wb") as file:
+        file.write(damage)
+    return study.load_study_data(folder, image_size=(4, 4))
+
+
+def _write_report(results, out=None, files=(), overwrite=False):
+    """`write_report` into a folder holding `files`, or into `out`."""
+    folder = temporary_dir()
+    for name in files:
+        with open(os.path.join(folder, name), "w") as file:
+            file.write("earlier")
+    if out == "file":
+        out = os.path.join(folder, files[0])
+    return study.write_report(results, out or folder, overwrite=overwrite)
 
 
 def _identity(images, training=False):
@@ -151,6 +201,21 @@ STUDY = cases("study.run_study", _run, [
      r"Received: unlabeled.shape=\(5, 2\)"),
     ("synthetic-arm-on-a-table", {"arms": ["synthetic"]}, ValueError,
      r"needs image data. Received: arms=\['synthetic'\]"),
+    # Arguments valid alone, not together: refused before any training.
+    ("vae-arm-on-4x4-images",
+     {"x": np.zeros((30, 4, 4, 1)), "arms": ["augment+synthetic"]}, ValueError,
+     r"at least 8x8 .*Received: arms=\['augment\+synthetic'\] for images of "
+     r"shape \(4, 4, 1\)"),
+    ("vae-arm-on-4-channels", {"x": np.zeros((30, 8, 8, 4)), "arms": ["transfer"]},
+     ValueError, r"1 or 3 channels. Received: .*shape \(8, 8, 4\)"),
+    ("cnn-arm-on-1-pixel-images", {"x": np.zeros((30, 1, 1, 3)), "arms": ["scratch"]},
+     ValueError, r"at least 2x2 pixels. Received: .*shape \(1, 1, 3\)"),
+    ("flips-on-a-table", {"flips": True}, ValueError,
+     r"Received: flips=True for tabular data"),
+    ("epochs-without-a-deep-arm", {"epochs": 3}, ValueError,
+     r"Received: epochs=3, arms=\['svc'\]"),
+    ("unlabeled-without-a-transfer-arm", {"unlabeled": X30}, ValueError,
+     r"no transfer arm. Received: unlabeled.shape=\(30, 3\), arms=\['svc'\]"),
 ]) + cases("study.load_study_data", study.load_study_data, [
     ("unknown-name", {"data": "digitz"}, ValueError, received("data", "'digitz'")),
     ("data-is-a-number", {"data": 5}, TypeError, r"Received: data=5 of type int"),
@@ -159,6 +224,32 @@ STUDY = cases("study.run_study", _run, [
 ]) + cases("study.load_study_data", _load_text_file, [
     ("unknown-extension", {}, ValueError,
      r"Cannot tell how to read .*Received: data='.*data.txt'"),
+]) + cases("study.load_study_data", _load_csv, [
+    # One typo would make a numeric column one-hot features.
+    ("csv-numbers-with-a-typo", {"text": 'x,label\n1,0\n"1,5",1\n2,0\n3,1\n'},
+     ValueError, r"column 'x' .*'1,5' \(data row 2\)"),
+    ("csv-numbers-with-text", {"text": "x,label\n1,0\n12kg,1\n2,0\n3,1\n"},
+     ValueError, r"Received: column 'x' with 1 non-numeric cell\(s\) among 4"),
+    ("csv-only-an-id-column", {"text": "id,label\na,0\nb,1\nc,0\n"}, ValueError,
+     r"no usable feature columns.*'id' dropped \(a distinct value in every row"),
+]) + cases("study.load_study_data", _load_npz, [
+    ("npz-that-is-text", {"damage": "x,y\n"}, ValueError,
+     r"is not a valid npz file: it is not a zip archive"),
+    ("npz-that-is-empty", {"damage": ""}, ValueError,
+     r"is not a valid npz file: it is empty"),
+    ("npz-that-is-a-npy", {"damage": "npy"}, ValueError,
+     r"is not a valid npz file: it is a single .npy array"),
+    ("npz-truncated", {"damage": "truncated-zip"}, ValueError,
+     r"is not a valid npz file"),
+    ("npz-of-objects", {"damage": "object-array"}, ValueError,
+     r"cannot read the array 'x': it holds Python objects \(dtype=object\)"),
+]) + cases("study.load_study_data", _load_image_folder, [
+    ("image-folder-text-file", {"damage": b"not an image"}, ValueError,
+     r"1 file\(s\) are not readable images: '.*bad.png' \(Unknown image"),
+    ("image-folder-empty-file", {"damage": b""}, ValueError,
+     r"1 file\(s\) are not readable images: '.*bad.png' \(Input is empty"),
+    ("image-folder-truncated-png", {"damage": b"\x89PNG\r\n\x1a\n\0\0"},
+     ValueError, r"not readable images: '.*bad.png'"),
 ]) + cases("study.check_per_class", study.check_per_class, [
     ("zero", {"y": LABELS, "per_class": 0, "class_names": [0, 1]}, ValueError,
      received("per_class", 0)),
@@ -187,7 +278,17 @@ REPORTS = [
     case("study.deep_vs_traditional", "without-sizes", study.deep_vs_traditional,
          {"results": study_results(n_train=None)}, ValueError,
          r"Missing: \['n_train'\]"),
-]
+] + cases("study.write_report", _write_report, [
+    # Two runs never mix in one folder; nothing is written when refused.
+    ("out-dir-is-a-file",
+     {"results": study_results(), "out": "file", "files": ["results.csv"]},
+     ValueError, r"must be a folder, and '.*results.csv' is a file"),
+    ("out-dir-holds-a-report", {"results": study_results(), "files": ["report.md"]},
+     ValueError, r"already holds a report \(report.md\).*overwrite=True"),
+    ("overwrite-other-files",
+     {"results": study_results(), "files": ["a.txt"], "overwrite": True},
+     ValueError, r"not a study's report \(a.txt\)"),
+])
 
 PLOTTING = cases("plotting.augmentation_grid", _grid, [
     ("rank-3-images", {"images": IMAGES[0]}, ValueError,

@@ -1,3 +1,5 @@
+import importlib
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -92,14 +94,13 @@ def test_end_to_end_with_fake_study(tmp_path, fake_run_study, capsys):
 
 def test_options_passed_through(tmp_path, fake_run_study):
     status = main(
-        ["study", "--data", "wine", "--quick", "--epochs", "3", "--flips"]
+        ["study", "--data", "wine", "--quick", "--epochs", "3"]
         + ["--n-jobs", "1", "--out", str(tmp_path)]
     )
     assert status == 0
     (call,) = fake_run_study
     assert call["quick"] is True
     assert call["epochs"] == 3
-    assert call["flips"] is True
     assert call["seed"] == 0
     assert call["n_jobs"] == 1
     # Not given: left to run_study's defaults.
@@ -120,10 +121,11 @@ def test_images_get_an_augmentation_figure(tmp_path, fake_run_study):
     x = rng.integers(0, 256, (12, 8, 8, 1), dtype=np.uint8)
     np.savez(tmp_path / "tiny.npz", x=x, y=np.arange(12) % 3)
     out = tmp_path / "out"
-    status = main(["study", "--data", str(tmp_path / "tiny.npz"), "--out", str(out)])
-    assert status == 0
+    argv = ["study", "--data", str(tmp_path / "tiny.npz"), "--flips"]
+    assert main([*argv, "--out", str(out)]) == 0
     (call,) = fake_run_study
     assert call["kind"] == "images"
+    assert call["flips"] is True
     assert call["n_jobs"] == -1  # one worker per core by default
     assert call["x"].dtype == np.float32 and call["x"].max() <= 1.0
     assert (out / "augmentations.png").stat().st_size > 0
@@ -236,6 +238,7 @@ def test_help_lists_data_forms(capsys):
     assert "PATH.csv --target COL" in out
     assert "tfds:NAME" in out
     assert "--train-sizes" in out
+    assert "--overwrite" in out and "status 130" in out
 
 
 def test_missing_matplotlib_fails_before_training(monkeypatch, no_training, capsys):
@@ -249,3 +252,204 @@ def test_missing_matplotlib_fails_before_training(monkeypatch, no_training, caps
     monkeypatch.setattr(importlib.util, "find_spec", without_matplotlib)
     err = run_failing(["study", "--data", "wine"], capsys)
     assert 'pip install "keras-smalldata[plot]"' in err
+
+
+# The output folder -------------------------------------------------------------
+
+
+@pytest.fixture
+def no_loading(monkeypatch):
+    """Fails the test if the study reads its data."""
+    import keras_smalldata.study.load_data
+
+    def load_study_data(*args, **kwargs):
+        raise AssertionError("load_study_data must not be called")
+
+    monkeypatch.setattr(
+        keras_smalldata.study.load_data, "load_study_data", load_study_data
+    )
+
+
+def test_out_is_a_file_fails_before_anything(tmp_path, no_loading, capsys):
+    path = tmp_path / "results.csv"
+    path.write_text("mine")
+    err = run_failing(["study", "--out", str(path)], capsys)
+    assert f"`--out` must be a folder, and '{path}' is a file" in err
+    assert path.read_text() == "mine"
+
+
+def test_out_with_a_report_needs_overwrite(tmp_path, no_loading, capsys):
+    (tmp_path / "report.md").write_text("old")
+    err = run_failing(["study", "--out", str(tmp_path)], capsys)
+    assert "already holds a report (report.md)" in err
+    assert "pass --overwrite to replace it" in err
+    assert (tmp_path / "report.md").read_text() == "old"
+
+
+def test_overwrite_never_replaces_other_files(tmp_path, no_loading, capsys):
+    (tmp_path / "thesis.tex").write_text("mine")
+    err = run_failing(["study", "--out", str(tmp_path), "--overwrite"], capsys)
+    assert "not a study's report (thesis.tex)" in err
+
+
+def test_overwrite_replaces_the_previous_report(tmp_path, fake_run_study):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "vae_samples.png").write_bytes(b"old run")
+    (out / "report.md").write_text("old run")
+    argv = ["study", "--data", "wine", "--per-class", "5", "--out", str(out)]
+    assert main([*argv, "--overwrite"]) == 0
+    # The old run's figure is gone with its report: the runs do not mix.
+    assert not (out / "vae_samples.png").exists()
+    assert (out / "report.md").read_text().startswith("# Study: wine")
+
+
+def test_interrupt_prints_one_line_and_exits_130(tmp_path, monkeypatch, capsys):
+    def run_study(x, y, progress=True, **options):
+        progress(0, 3, "repeat 1/1: svc")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(keras_smalldata.study, "run_study", run_study)
+    out = tmp_path / "out"
+    assert main(["study", "--data", "wine", "--out", str(out)]) == 130
+    err = capsys.readouterr().err
+    assert f"keras-smalldata study: interrupted; nothing written to {out}" in err
+    assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_interrupt_while_writing_keeps_the_previous_report(
+    tmp_path, fake_run_study, monkeypatch, capsys
+):
+    import keras_smalldata.study.report as report
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.md").write_text("old run")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report, "_markdown", interrupted)
+    argv = ["study", "--data", "wine", "--out", str(out), "--overwrite"]
+    assert main(argv) == 130
+    assert "interrupted; nothing written" in capsys.readouterr().err
+    assert [p.name for p in out.iterdir()] == ["report.md"]
+    assert (out / "report.md").read_text() == "old run"
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+# Argument combinations, checked before training ---------------------------------
+
+
+@pytest.fixture
+def validation_only(monkeypatch):
+    """The real run_study checks its arguments; training fails the test."""
+    # The module, not the function the package binds over its name.
+    module = importlib.import_module("keras_smalldata.study.run_study")
+
+    def train(*args, **kwargs):
+        raise AssertionError("the study must not start training")
+
+    monkeypatch.setattr(module, "_run_jobs", train)
+    monkeypatch.setattr(module, "_progress_callback", lambda progress: train)
+
+
+def save_image_folder(folder, size=10):
+    from PIL import Image
+
+    for label in ("a", "b"):
+        (folder / label).mkdir(parents=True)
+        for index in range(3):
+            pixels = np.full((size, size, 3), 40 * index, np.uint8)
+            Image.fromarray(pixels).save(folder / label / f"{index}.png")
+    return folder
+
+
+@pytest.mark.parametrize(
+    "size, arms, message",
+    [
+        (
+            "4",
+            [],
+            "The synthetic arm trains a VAE, which needs images of at "
+            "least 8x8 pixels with 1 or 3 channels",
+        ),
+        ("7", ["augment+transfer"], "The augment+transfer arm trains a VAE"),
+        ("1", ["scratch"], "The scratch arm's network pools 2x2 pixels"),
+    ],
+)
+def test_image_size_too_small_for_an_arm(
+    size, arms, message, tmp_path, validation_only, capsys
+):
+    folder = save_image_folder(tmp_path / "images")
+    argv = ["study", "--data", str(folder), "--image-size", size, size]
+    argv += ["--arms", *arms] if arms else []
+    err = run_failing([*argv, "--out", str(tmp_path / "out")], capsys)
+    assert message in err
+    assert f"images of shape ({size}, {size}, 3)" in err
+
+
+def test_four_channel_images_for_a_vae_arm(tmp_path, validation_only, capsys):
+    x = np.zeros((12, 8, 8, 4), np.uint8)
+    np.savez(tmp_path / "rgba.npz", x=x, y=np.arange(12) % 2)
+    argv = ["study", "--data", str(tmp_path / "rgba.npz"), "--arms", "synthetic"]
+    err = run_failing([*argv, "--out", str(tmp_path / "out")], capsys)
+    assert "images of shape (8, 8, 4)" in err
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (
+            ["--image-size", "32", "32"],
+            "--image-size resizes the images of a "
+            "folder or a tfds dataset; 'wine' is used at its own size",
+        ),
+        (
+            ["--data-dir", "somewhere"],
+            "Received: --data-dir somewhere with --data wine",
+        ),
+        (["--flips"], "Received: flips=True for tabular data"),
+        (["--epochs", "3", "--arms", "svc", "knn"], "`arms` has no deep arm"),
+    ],
+)
+def test_options_the_study_would_ignore(argv, message, validation_only, capsys):
+    err = run_failing(["study", "--data", "wine", *argv], capsys)
+    assert message in err
+
+
+# CSV columns -----------------------------------------------------------------
+
+
+def write_patients(path, dose_typo=False):
+    lines = ["patient,dose,sex,outcome"]
+    for row in range(12):
+        dose = '"1,5"' if dose_typo and row == 4 else f"{1 + row / 10}"
+        lines.append(f"P{row:02d},{dose},{'mf'[row % 2]},{row % 3 == 0}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_csv_column_treatment_is_printed_and_reported(tmp_path, fake_run_study, capsys):
+    path = write_patients(tmp_path / "patients.csv")
+    out = tmp_path / "out"
+    argv = ["study", "--data", str(path), "--target", "outcome", "--per-class", "2"]
+    assert main([*argv, "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "Columns of patients (features):" in err
+    assert "patient  dropped (a distinct value in every row" in err
+    assert "dose     numeric" in err
+    assert "sex      one-hot (2 values)" in err
+    # The ID column is not a feature: dose and 2 one-hot columns of sex.
+    assert fake_run_study[0]["x"].shape == (12, 3)
+    report = (out / "report.md").read_text()
+    assert "| `patient` | dropped (a distinct value in every row" in report
+
+
+def test_csv_numeric_column_with_a_typo(tmp_path, no_training, capsys):
+    path = write_patients(tmp_path / "patients.csv", dose_typo=True)
+    argv = ["study", "--data", str(path), "--target", "outcome"]
+    err = run_failing(argv, capsys)
+    assert "the column 'dose' holds numbers except for 1 cell(s): '1,5'" in err
+    assert "(data row 5)" in err

@@ -74,6 +74,60 @@ def test_csv_encodes_features_and_labels(tmp_path):
     )
 
 
+def test_csv_reports_each_column_treatment(tmp_path):
+    path = write_csv(
+        tmp_path,
+        "id,height,color,smoker,label\n"
+        "P1,1.5,red,True,yes\n"
+        "P2,2.0,blue,False,no\n"
+        "P3,3.5,red,False,yes\n"
+        "P4,4.0,green,True,maybe\n",
+    )
+    data = load_study_data(path, target="label")
+    assert data.columns == {
+        "id": "dropped (a distinct value in every row: an ID or free text)",
+        "height": "numeric",
+        "color": "one-hot (3 values)",
+        "smoker": "numeric (bool as 0/1)",
+    }
+    # The ID column is not among the features: height, smoker, 3 colours.
+    assert data.x.shape == (4, 5)
+
+
+def test_csv_numeric_column_with_a_typo_names_the_cells(tmp_path):
+    # "1,5" (a decimal comma) would have made 6 one-hot features of `dose`.
+    rows = ["dose,label"] + [f"{v},{i % 2}" for i, v in enumerate(range(1, 6))]
+    rows.insert(3, '"1,5",0')
+    path = write_csv(tmp_path, "\n".join(rows) + "\n")
+    match = r"column 'dose' holds numbers except for 1 cell\(s\): '1,5' \(data row 3\)"
+    with pytest.raises(ValueError, match=match):
+        load_study_data(path, target="label")
+
+
+def test_csv_text_column_with_some_numbers_stays_one_hot(tmp_path):
+    path = write_csv(tmp_path, "grade,label\n1,0\nA,1\nB,0\nA,1\n")
+    data = load_study_data(path, target="label")
+    assert data.columns == {"grade": "one-hot (3 values)"}
+
+
+def test_csv_integer_column_counting_the_rows_is_flagged(tmp_path):
+    path = write_csv(tmp_path, "index,a,label\n0,5,x\n1,3,y\n2,5,x\n3,1,y\n")
+    data = load_study_data(path, target="label")
+    assert data.columns["index"].startswith("numeric (warning: it counts the rows")
+    assert data.columns["a"] == "numeric"
+    assert data.x.shape == (4, 2)
+
+
+def test_csv_with_only_id_columns(tmp_path):
+    path = write_csv(tmp_path, "name,label\nann,0\nbob,1\ncid,0\n")
+    with pytest.raises(ValueError, match="no usable feature columns.*'name' dropped"):
+        load_study_data(path, target="label")
+
+
+def test_non_csv_data_have_no_column_treatment():
+    assert load_study_data("wine").columns is None
+
+
 def test_csv_non_contiguous_integer_labels(tmp_path):
     path = write_csv(tmp_path, "a,y\n1,10\n2,30\n3,10\n4,20\n")
     data = load_study_data(str(path), target="y")
@@ -217,11 +271,48 @@ def test_npz_one_hot_labels(tmp_path):
         load_study_data(tmp_path / "d.npz")
 
 
-def test_npz_unreadable_names_path(tmp_path):
+def broken_npz(tmp_path, kind):
+    """An npz file that numpy cannot read, of one kind of damage."""
+    import zipfile
+
     path = tmp_path / "broken.npz"
-    path.write_bytes(b"not a zip file")
-    with pytest.raises(ValueError, match="Cannot read the npz file .*broken.npz"):
+    if kind == "text":
+        path.write_bytes(b"x,y\n1,0\n")
+    elif kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "npy":
+        np.save(tmp_path / "x.npy", np.zeros((4, 2)))
+        (tmp_path / "x.npy").rename(path)
+    elif kind == "truncated":
+        np.savez(path, x=np.zeros((4, 2)), y=[0, 1, 0, 1])
+        path.write_bytes(path.read_bytes()[:200])
+    elif kind == "objects":
+        np.savez(path, x=np.array([{"a": 1}] * 2, dtype=object), y=[0, 1])
+    elif kind == "not-npy-members":
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("x.npy", "garbage")
+            archive.writestr("y.npy", "garbage")
+    return path
+
+
+@pytest.mark.parametrize(
+    "kind, message",
+    [
+        ("text", r"is not a valid npz file: it is not a zip archive"),
+        ("empty", r"is not a valid npz file: it is empty"),
+        ("npy", r"is not a valid npz file: it is a single .npy array"),
+        ("truncated", r"is not a valid npz file: it is not a zip archive"),
+        ("objects", r"cannot read the array 'x': it holds Python objects"),
+        ("not-npy-members", r"'x' is not a .npy array"),
+    ],
+)
+def test_npz_unreadable_says_why_and_names_path(tmp_path, kind, message):
+    path = broken_npz(tmp_path, kind)
+    with pytest.raises(ValueError, match=message) as error_info:
         load_study_data(path)
+    assert repr(str(path)) in str(error_info.value)
+    # Not numpy's advice to load pickled data unsafely.
+    assert "pickle" not in str(error_info.value)
 
 
 # paths -----------------------------------------------------------------------
@@ -266,6 +357,21 @@ def test_image_folder(tmp_path):
     np.testing.assert_array_equal(data.y, [0, 0, 0, 1, 1])
     np.testing.assert_allclose(data.x[:3], 0.0)
     np.testing.assert_allclose(data.x[3:], 1.0)
+
+
+def test_image_folder_names_the_files_that_are_not_images(tmp_path):
+    save_images(tmp_path / "images" / "cat", 2, 0)
+    save_images(tmp_path / "images" / "dog", 2, 255)
+    (tmp_path / "images" / "dog" / "notes.png").write_text("not an image")
+    (tmp_path / "images" / "cat" / "empty.jpg").write_bytes(b"")
+    with pytest.raises(ValueError, match="2 file") as error_info:
+        load_study_data(tmp_path / "images", image_size=(8, 8))
+    message = str(error_info.value)
+    assert repr(str(tmp_path / "images" / "dog" / "notes.png")) in message
+    assert repr(str(tmp_path / "images" / "cat" / "empty.jpg")) in message
+    assert "Unknown image file format" in message
+    # TensorFlow's graph-node noise is left out.
+    assert "{{" not in message and "[Op:" not in message
 
 
 def test_image_folder_one_class(tmp_path):

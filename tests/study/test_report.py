@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from keras_smalldata.compare._corrected_ttest import corrected_ttest
+from keras_smalldata._statistics import corrected_ttest
 from keras_smalldata.study.report import (
     deep_vs_traditional,
     learning_curve_figure,
@@ -238,5 +238,109 @@ def test_report_without_set_sizes_or_repeats(tmp_path):
     assert "| svc | traditional | 0.800 | 0.900 |" in text
 
     results = make_results(repeats=1)
-    text = write_report(results, tmp_path)["report"].read_text()
+    text = write_report(results, tmp_path, overwrite=True)["report"].read_text()
     assert "not testable (needs at least 2 repeats)" in text
+
+
+# The report's folder -----------------------------------------------------------
+
+
+def small_figure():
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(1, 1))
+    figure.add_subplot().plot([0, 1])
+    return figure
+
+
+class InterruptedFigure:
+    """A figure whose saving is interrupted, as by Ctrl-C."""
+
+    def savefig(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+
+def test_write_report_refuses_a_folder_that_holds_a_report(tmp_path):
+    out = tmp_path / "out"
+    write_report(make_results(), out)
+    before = (out / "results.csv").read_bytes()
+    with pytest.raises(ValueError, match=r"already holds a report .*overwrite=True"):
+        write_report(make_results(repeats=1), out)
+    assert (out / "results.csv").read_bytes() == before
+
+
+def test_overwrite_replaces_the_whole_previous_report(tmp_path):
+    out = tmp_path / "out"
+    write_report(make_results(), out, augmentation_figure=small_figure())
+    assert (out / "augmentations.png").exists()
+    paths = write_report(make_results(repeats=1), out, overwrite=True)
+    # No figure of the first run beside the second run's report.
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        p.name for p in paths.values()
+    )
+    assert not (out / "augmentations.png").exists()
+    assert pd.read_csv(out / "results.csv")["repeat"].nunique() == 1
+    # Nothing left beside it: no temporary or moved-aside folder.
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_write_report_into_an_empty_folder(tmp_path):
+    paths = write_report(make_results(), tmp_path)
+    assert paths["report"] == tmp_path / "report.md"
+    assert paths["report"].read_text().startswith("# Study")
+
+
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_write_report_never_replaces_other_files(tmp_path, overwrite):
+    (tmp_path / "report.md").write_text("mine")
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match=r"not a study's report \(notes.txt\)"):
+        write_report(make_results(), tmp_path, overwrite=overwrite)
+    assert (tmp_path / "report.md").read_text() == "mine"
+
+
+def test_write_report_refuses_a_file(tmp_path):
+    path = tmp_path / "results.csv"
+    path.write_text("a,b\n")
+    with pytest.raises(ValueError, match=r"must be a folder, and .* is a file"):
+        write_report(make_results(), path)
+    with pytest.raises(ValueError, match=r"is not a folder this user may write to"):
+        write_report(make_results(), path / "out")
+    assert path.read_text() == "a,b\n"
+
+
+def test_interrupted_write_leaves_nothing(tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        write_report(make_results(), out, augmentation_figure=InterruptedFigure())
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_interrupted_overwrite_keeps_the_previous_report(tmp_path):
+    out = tmp_path / "out"
+    write_report(make_results(), out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    with pytest.raises(KeyboardInterrupt):
+        write_report(
+            make_results(repeats=1),
+            out,
+            augmentation_figure=InterruptedFigure(),
+            overwrite=True,
+        )
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_report_lists_how_csv_columns_were_used(tmp_path):
+    columns = {"id": "dropped (an ID)", "dose": "numeric", "a|b": "one-hot (2 values)"}
+    text = write_report(make_results(), tmp_path, data_columns=columns)[
+        "report"
+    ].read_text()
+    section = text.split("## Columns")[1].split("## Figures")[0]
+    assert "| `id` | dropped (an ID) |" in section
+    assert "| `dose` | numeric |" in section
+    assert "| `a\\|b` | one-hot (2 values) |" in section
+    assert (
+        "## Columns"
+        not in write_report(make_results(), tmp_path / "other")["report"].read_text()
+    )
