@@ -9,6 +9,7 @@ from sklearn.exceptions import FitFailedWarning, NotFittedError
 from sklearn.model_selection import RepeatedKFold, RepeatedStratifiedKFold, check_cv
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
+from keras_smalldata._statistics import ALTERNATIVES, corrected_ttest
 from keras_smalldata.compare import (
     _estimators,
     _fold,
@@ -16,7 +17,6 @@ from keras_smalldata.compare import (
     _plot,
     _results,
 )
-from keras_smalldata.compare._corrected_ttest import ALTERNATIVES, corrected_ttest
 
 
 class ModelComparison(BaseEstimator):

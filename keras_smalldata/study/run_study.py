@@ -13,7 +13,12 @@ from keras_smalldata.layers._validation import (
     check_finite_array,
     check_positive_int,
 )
-from keras_smalldata.study._arms import TRADITIONAL, job_groups, run_group
+from keras_smalldata.study._arms import (
+    TABULAR_ONLY,
+    TRADITIONAL,
+    job_groups,
+    run_group,
+)
 from keras_smalldata.study._deep_arm import TECHNIQUES
 
 DEFAULT_SIZES = (5, 10, 20, 50)
@@ -63,10 +68,12 @@ def run_study(
     outside the pool, so all sizes and arms of a repeat share one test set.
     Test labels are never used. Arms:
 
-    - traditional: `default_baselines` (`svc`, `random_forest`,
-      `logistic_regression`, `knn`, `hist_gradient_boosting`, `decision_tree`)
-      and `svc_tuned` (an RBF SVM with C and gamma chosen by an inner
-      stratified cross-validation on the training subset);
+    - traditional: `default_baselines` for the data's kind (`svc_tuned`,
+      `svc`, `logistic_regression_tuned`, `nearest_neighbor`, `knn`,
+      `random_forest`, `hist_gradient_boosting`, `decision_tree`, and for
+      tabular data `hist_gradient_boosting_tuned`): images are not
+      standardised per pixel, and the tuned arms choose their settings by an
+      inner cross-validation on the training subset only;
     - deep: `scratch` (a small CNN for images, an MLP for tabular data),
       `augment` (+ augmentation layers; images are flipped only with
       `flips=True`), `synthetic` (+ half of each batch sampled from a
@@ -293,7 +300,11 @@ def _check_combinations(arms, kind, shape, flips, epochs, unlabeled):
 
 
 def _default_arms(kind):
-    return list(TRADITIONAL) + list(DEEP[kind])
+    return _traditional_arms(kind) + list(DEEP[kind])
+
+
+def _traditional_arms(kind):
+    return [a for a in TRADITIONAL if kind == "tabular" or a not in TABULAR_ONLY]
 
 
 def _deep_names(arms):
@@ -304,6 +315,11 @@ def _check_arms(arms, kind):
     if not arms:
         raise ValueError("`arms` must name at least one arm. Received: arms=[]")
     for arm in arms:
+        if arm in TABULAR_ONLY and kind != "tabular":
+            raise ValueError(
+                f"The {arm} arm needs tabular data. Received: arms={arms} for "
+                f"{kind} data"
+            )
         if arm in TRADITIONAL or arm == "scratch":
             continue
         parts = arm.split("+")

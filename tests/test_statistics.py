@@ -26,8 +26,8 @@ from sklearn.datasets import make_moons
 from sklearn.model_selection import RepeatedStratifiedKFold
 from sklearn.svm import SVC
 
+from keras_smalldata._statistics import corrected_ttest, pool_ttest
 from keras_smalldata.compare import ModelComparison
-from keras_smalldata.compare._corrected_ttest import corrected_ttest
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +82,29 @@ def test_edge_cases():
     assert dropped["n_folds"] == 9 and "3 fold(s)" in dropped["note"]
     less = corrected_ttest([-0.1, -0.2, 0.0] * 4, 80, 20, alternative="less")
     assert less["p"] < 0.5 and less["t"] < 0
+
+
+def test_pool_ttest_inflates_the_variance_by_the_pool_overlap():
+    differences = np.array([0.03, 0.01, 0.05, 0.02, 0.04])
+    fraction = 0.25
+    result = pool_ttest(differences, fraction)
+    k = len(differences)
+    std_error = np.sqrt(differences.var(ddof=1) * (1 / k + fraction / (1 - fraction)))
+    assert result["std_error"] == pytest.approx(std_error)
+    assert result["t"] == pytest.approx(differences.mean() / std_error)
+    assert result["p"] == pytest.approx(2 * stats.t.sf(result["t"], k - 1))
+    half_width = stats.t.ppf(0.975, k - 1) * std_error
+    assert result["ci_low"] == pytest.approx(differences.mean() - half_width)
+    # Disjoint pools (fraction 0) leave the plain paired t-test.
+    plain = stats.ttest_1samp(differences, 0.0)
+    assert pool_ttest(differences, 0.0)["p"] == pytest.approx(plain.pvalue)
+
+
+def test_pool_ttest_one_sided_and_bad_arguments():
+    differences = [0.02, 0.03, 0.01]
+    greater = pool_ttest(differences, 0.1, alternative="greater")
+    assert greater["p"] == pytest.approx(pool_ttest(differences, 0.1)["p"] / 2)
+    with pytest.raises(ValueError, match="Received: pool_fraction=1.0"):
+        pool_ttest(differences, 1.0)
+    with pytest.raises(ValueError, match="Received: alternative='more'"):
+        pool_ttest(differences, 0.1, alternative="more")
