@@ -217,8 +217,9 @@ def _samples_figure(data, results, seed, quick):
     import numpy as np
 
     from keras_smalldata.plotting import vae_sample_grid
+    from keras_smalldata.study._arms import BUDGETS
     from keras_smalldata.study._vae_cache import conditional_vae
-    from keras_smalldata.study.run_study import BUDGETS, pool_and_test
+    from keras_smalldata.study.run_study import pool_and_test
 
     synthetic = results["arm"].str.contains("synthetic").any()
     if not synthetic or data.kind != "images" or data.x.shape[-1] not in (1, 3):

@@ -14,6 +14,8 @@ from keras_smalldata.layers._validation import (
     check_positive_int,
 )
 from keras_smalldata.study._arms import (
+    BUDGETS,
+    DEEP,
     TABULAR_ONLY,
     TRADITIONAL,
     job_groups,
@@ -33,15 +35,6 @@ COLUMNS = (
     "n_train",
     "n_test",
 )
-# The default deep arms. The combination is the pair that did best in a pilot
-# on digits (seed 10, so none of the default run's splits): augment+synthetic
-# 0.901 / 0.959 at 5 / 20 per class, augment+transfer 0.807 / 0.817.
-DEEP = {
-    "images": ("scratch", "augment", "synthetic", "transfer", "augment+synthetic"),
-    "tabular": ("scratch", "augment", "transfer", "augment+transfer"),
-}
-# (steps, vae_steps, pretrain_steps) per run setting.
-BUDGETS = {"default": (400, 300, 1000), "quick": (200, 150, 400)}
 
 
 def run_study(
