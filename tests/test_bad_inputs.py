@@ -18,6 +18,7 @@ from bad_inputs import (
     _cases_export,
     _cases_layers,
     _cases_models,
+    _cases_semi_supervised,
     _cases_study,
     _cases_transfer,
 )
@@ -28,6 +29,7 @@ CASES = [
     *_cases_layers.CASES,
     *_cases_data.CASES,
     *_cases_models.CASES,
+    *_cases_semi_supervised.CASES,
     *_cases_transfer.CASES,
     *_cases_compare.CASES,
     *_cases_export.CASES,

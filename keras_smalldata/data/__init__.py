@@ -3,6 +3,7 @@
 from keras_smalldata.data.augmented_sequence import AugmentedSequence
 from keras_smalldata.data.cutmix import cutmix
 from keras_smalldata.data.mixup import mixup
+from keras_smalldata.data.semi_supervised_dataset import semi_supervised_dataset
 from keras_smalldata.data.synthetic_data_generator import SyntheticDataGenerator
 
 __all__ = [
@@ -10,4 +11,5 @@ __all__ = [
     "SyntheticDataGenerator",
     "cutmix",
     "mixup",
+    "semi_supervised_dataset",
 ]
