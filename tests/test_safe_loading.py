@@ -6,6 +6,8 @@ And a `.keras` file whose config holds an argument this version does not know
 
 import json
 import os
+import subprocess
+import sys
 import zipfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -16,6 +18,7 @@ import pytest  # noqa: E402
 
 from keras_smalldata import layers  # noqa: E402
 from keras_smalldata._config import accepted_arguments, check_config  # noqa: E402
+from keras_smalldata.callbacks import GradualUnfreezing  # noqa: E402
 from keras_smalldata.models import VAE, TestTimeAugmentation  # noqa: E402
 from keras_smalldata.transfer import (  # noqa: E402
     ApplicationPreprocessing,
@@ -23,7 +26,11 @@ from keras_smalldata.transfer import (  # noqa: E402
     InferenceMode,
     build_classifier,
     discriminative_optimizer,
+    fine_tune,
+    freeze,
+    unfreeze,
 )
+from keras_smalldata.transfer._optimizer_state import state_by_key  # noqa: E402
 
 RNG = np.random.default_rng(0)
 IMAGES = RNG.uniform(0, 1, (4, 8, 8, 3)).astype("float32")
@@ -301,6 +308,215 @@ def test_object_loads_in_safe_mode(name, saved):
         for each in (model, loaded):
             each.train_on_batch(ROWS, np.ones((6, 2), "float32"))
         _predictions_equal(model, loaded, inputs)
+
+
+# ----------------------------- transfer models, resumed in a new process
+#
+# Variable paths are not stable across saving: a nested model's variables are
+# `sequential/dense/kernel` when built and `dense/kernel` when loaded in a new
+# process, where a subclassed backbone's auto-named layers may then share a
+# path with another's. These models are loaded where nothing of the saving
+# process remains, and go on training from their optimizer state.
+
+
+@keras.saving.register_keras_serializable(package="keras_smalldata_tests")
+class SubclassedBackbone(keras.Model):
+    """Dense, BatchNorm, Dense, Dense: auto-named, in a subclassed model."""
+
+    def __init__(self, units=6, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.blocks = [keras.layers.Dense(units, activation="relu") for _ in range(3)]
+        self.norm = keras.layers.BatchNormalization()
+
+    def call(self, inputs, training=None):
+        x = self.norm(self.blocks[0](inputs), training=training)
+        return self.blocks[2](self.blocks[1](x))
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+def _backbone_layers():
+    return [
+        keras.layers.Dense(6, activation="relu"),
+        keras.layers.BatchNormalization(),
+        keras.layers.Dense(6, activation="relu"),
+        keras.layers.Dense(6, activation="relu"),
+    ]
+
+
+def _functional_backbone():
+    inputs = x = keras.Input((5,))
+    for layer in _backbone_layers():
+        x = layer(x)
+    return keras.Model(inputs, x)
+
+
+BACKBONES = {
+    "Sequential": lambda: keras.Sequential([keras.Input((5,)), *_backbone_layers()]),
+    "functional": _functional_backbone,
+    "subclassed": SubclassedBackbone,
+}
+TARGETS = RNG.normal(size=(6, 3)).astype("float32")
+
+
+def _with_backbone(kind):
+    backbone = BACKBONES[kind]()
+    return keras.Sequential([keras.Input((5,)), backbone, keras.layers.Dense(3)])
+
+
+def _discriminative(kind, num_groups):
+    def make():
+        model = _with_backbone(kind)
+        optimizer = discriminative_optimizer(model, 1e-2, num_groups=num_groups)
+        # Eagerly, for speed: the state is tested here, not the tracing.
+        model.compile(optimizer, "mse", run_eagerly=True)
+        for rows in (slice(0, 3), slice(3, 6)):
+            model.train_on_batch(ROWS[rows], TARGETS[rows])
+        return model
+
+    return make
+
+
+def _fine_tuned(kind):
+    def make():
+        if kind == "docstring":  # `fine_tune`'s own example
+            backbone = keras.Sequential([keras.Input((5,)), keras.layers.Dense(8)])
+            head = keras.layers.Dense(3)
+            model = keras.Sequential([keras.Input((5,)), backbone, head])
+        else:
+            model = _with_backbone(kind)
+        model.compile("adam", "mse", run_eagerly=True)
+        fine_tune(model, (ROWS, TARGETS), epochs=2)  # BatchNorm stays frozen
+        return model
+
+    return make
+
+
+def _gradually_unfrozen():
+    model = _with_backbone("functional")
+    optimizer = discriminative_optimizer(model, 1e-2, num_groups=4)
+    freeze(model.layers[0])
+    model.compile(optimizer, "mse", run_eagerly=True)
+    # Epoch 1 unfreezes the last block; the next is due at epoch 2 (resumed).
+    callbacks = [GradualUnfreezing(model.layers[0], start_epoch=1)]
+    model.fit(ROWS, TARGETS, epochs=2, batch_size=3, verbose=0, callbacks=callbacks)
+    return model
+
+
+# name -> factory of a trained model; resumed by `_resume`. Each backbone
+# shape with two numbers of groups (`fine_tune` makes 2 from a one-layer
+# backbone, 3 from the others; the last is the head's).
+TRANSFER_MODELS = {
+    "Sequential backbone, 2 groups": _discriminative("Sequential", 2),
+    "functional backbone, 3 groups": _discriminative("functional", 3),
+    "subclassed backbone, 4 groups": _discriminative("subclassed", 4),
+    "fine_tune docstring": _fine_tuned("docstring"),
+    "fine_tune, subclassed backbone": _fine_tuned("subclassed"),
+    "GradualUnfreezing, functional backbone": _gradually_unfrozen,
+}
+# Keras does not save the `trainable` flags of a subclassed model's layers:
+# its BatchNorm, frozen by `fine_tune`, comes back trainable. The optimizer
+# gets state for it, fresh, and keeps the saved state of every other variable.
+GROWN = ("fine_tune, subclassed backbone",)
+
+
+def _state(model):
+    """The optimizer's state by what it is for, the same in any process."""
+    optimizer = model.optimizer
+    position = {optimizer._var_key(w): i for i, w in enumerate(model.weights)}
+    state = {}
+    for key, (slot, variable) in state_by_key(optimizer).items():
+        if variable is not None:
+            key = (*key[:-1], f"weights[{position[key[-1]]}]")
+        state["/".join(map(str, key))] = keras.ops.convert_to_numpy(slot)
+    return state
+
+
+def _resume(name, model):
+    """One more step (or epoch) of training; returns the predictions after."""
+    if name.startswith("GradualUnfreezing"):
+        callbacks = [GradualUnfreezing(model.layers[0], start_epoch=1)]
+        model.fit(
+            ROWS,
+            TARGETS,
+            initial_epoch=2,
+            epochs=3,
+            batch_size=3,
+            shuffle=False,
+            verbose=0,
+            callbacks=callbacks,
+        )
+    else:
+        if name in GROWN:
+            unfreeze(model.layers[0])  # BatchNorm frozen again, as it was
+        model.train_on_batch(ROWS, TARGETS)
+    return keras.ops.convert_to_numpy(model(ROWS))
+
+
+def _load_and_resume(manifest):
+    """In the new process: loads each saved model, resumes it, writes results."""
+    with open(manifest) as file:
+        entries = json.load(file)
+    results = {}
+    for name, path in entries["models"].items():
+        model = keras.saving.load_model(path, safe_mode=True)
+        results[name] = {
+            "optimizer": type(model.optimizer).__name__,
+            "state": {k: v.tolist() for k, v in _state(model).items()},
+            "resumed": _resume(name, model).tolist(),
+        }
+    with open(entries["out"], "w") as file:
+        json.dump(results, file)
+
+
+@pytest.fixture(scope="module")
+def resumed_in_a_new_process(tmp_path_factory):
+    """For each model, its state when saved and its predictions after resuming
+    here, and the same from one new process that loads every saved model."""
+    folder = tmp_path_factory.mktemp("transfer")
+    expected, paths = {}, {}
+    for index, (name, make) in enumerate(TRANSFER_MODELS.items()):
+        keras.utils.set_random_seed(index)
+        model = make()
+        paths[name] = str(folder / f"model_{index}.keras")
+        model.save(paths[name])
+        expected[name] = (_state(model), _resume(name, model))
+    manifest = folder / "manifest.json"
+    out = folder / "resumed.json"
+    manifest.write_text(json.dumps({"models": paths, "out": str(out)}))
+    here = os.path.dirname(os.path.abspath(__file__))
+    code = (
+        f"import sys; sys.path.insert(0, {here!r}); import test_safe_loading; "
+        f"test_safe_loading._load_and_resume({str(manifest)!r})"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return expected, json.loads(out.read_text())
+
+
+@pytest.mark.parametrize("name", list(TRANSFER_MODELS))
+def test_transfer_model_resumes_in_a_new_process(name, resumed_in_a_new_process):
+    expected, got = resumed_in_a_new_process
+    state, predictions = expected[name]
+    loaded = got[name]
+    assert loaded["optimizer"] == "DiscriminativeOptimizer"
+    # The optimizer state came back, each value for the variable it was for.
+    for key, value in state.items():
+        np.testing.assert_array_equal(loaded["state"][key], value, err_msg=key)
+    fresh = set(loaded["state"]) - set(state)
+    assert bool(fresh) == (name in GROWN)
+    for key in fresh:
+        assert not np.any(loaded["state"][key]), key
+    # Each group goes on training at its own rate from there.
+    np.testing.assert_allclose(loaded["resumed"], predictions, rtol=1e-5, atol=1e-6)
 
 
 def test_default_load_is_safe_mode():

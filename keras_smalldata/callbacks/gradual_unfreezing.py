@@ -18,13 +18,18 @@ class GradualUnfreezing(keras.callbacks.Callback):
     ULMFiT's gradual unfreezing (Howard & Ruder 2018): at epoch `start_epoch`,
     and every `every` epochs after, the last still-frozen block of `backbone`
     becomes trainable (BatchNorm layers stay frozen and in inference mode). No
-    recompiling: when training starts, the optimizer is rebuilt for every
-    variable that will be unfrozen (keeping its state for those it had), and
-    the train function is retraced whenever a block is unfrozen, so each block
-    trains from its epoch on and not before. Works with single Keras optimizers
-    and with `discriminative_optimizer`'s (a plain `MultiOptimizer` rejects the
-    partial gradient lists that frozen blocks give). The number of trainable layers
-    appears in the logs as `unfrozen_layers`.
+    recompiling: when training starts and whenever a block is unfrozen, the
+    optimizer is rebuilt for exactly the trainable variables and the train
+    function is retraced, so each block trains from its epoch on and not
+    before. The optimizer's state (iterations, moments, EMA copies,
+    accumulated gradients, loss scale, weight-decay exclusions) is carried
+    over by variable identity; a variable just unfrozen starts with fresh
+    moments, and its moving average (`use_ema=True`) from its current value.
+    Works with Keras optimizers, `keras.optimizers.LossScaleOptimizer` and
+    `discriminative_optimizer`'s; a plain `keras.optimizers.MultiOptimizer`,
+    or an optimizer whose state cannot be matched to variables, is refused
+    when `fit` starts. The number of trainable layers appears in the logs as
+    `unfrozen_layers`.
 
     Args:
         backbone: the backbone layer or model inside the trained model.
@@ -76,22 +81,15 @@ class GradualUnfreezing(keras.callbacks.Callback):
         self._unfrozen = 0
 
     def on_train_begin(self, logs=None):
-        # Build the optimizer for every variable any block will have, once.
-        leaves = weighted_leaves(self.model)
-        before = {leaf: leaf.trainable for leaf in leaves}
-        set_leaf_trainable(
-            self.model, {layer: True for block in self._blocks for layer in block}
-        )
-        variables = list(self.model.trainable_variables)
-        set_leaf_trainable(self.model, before)
-        rebuild_optimizer(self.model, variables)
+        # Rebuilt now, before any training, so that an optimizer that cannot
+        # be rebuilt fails here and not epochs later.
+        self._rebuild()
         # Blocks already trainable at the end count as unfrozen.
         self._unfrozen = 0
         for block in reversed(self._blocks):
             if not all(layer.trainable for layer in block):
                 break
             self._unfrozen += 1
-        self.model.make_train_function(force=True)
 
     def on_epoch_begin(self, epoch, logs=None):
         due = epoch >= self.start_epoch and (epoch - self.start_epoch) % self.every == 0
@@ -100,6 +98,13 @@ class GradualUnfreezing(keras.callbacks.Callback):
         self._unfrozen += 1
         block = self._blocks[len(self._blocks) - self._unfrozen]
         set_leaf_trainable(self.model, {layer: True for layer in block})
+        self._rebuild()
+
+    def _rebuild(self):
+        # Built for exactly the trainable variables: Keras matches some state
+        # to variables by position in that list (the moving averages written
+        # back when `fit` ends), so it must never hold a frozen variable.
+        rebuild_optimizer(self.model, self.model.trainable_variables)
         self.model.make_train_function(force=True)
 
     def on_epoch_end(self, epoch, logs=None):

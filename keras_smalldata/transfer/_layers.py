@@ -84,3 +84,21 @@ def count_params(layers_, trainable=None):
 
 def _is_trainable(layer, variable):
     return layer.trainable and any(variable is v for v in layer.trainable_weights)
+
+
+def trainable_by_nature(layer):
+    """Ids of the weights of `layer` that train when it is unfrozen.
+
+    All but those a layer creates non-trainable (BatchNorm's moving
+    statistics), whatever the `trainable` flags are now. Keras keeps the two
+    kinds apart in each layer's private `_trainable_variables` and
+    `_non_trainable_variables` lists (keras 3.15), the only place that says
+    which a frozen weight is.
+    """
+    ids = set()
+    stack = [layer]
+    while stack:
+        current = stack.pop()
+        ids.update(id(v) for v in getattr(current, "_trainable_variables", ()))
+        stack.extend(getattr(current, "_layers", ()))
+    return ids

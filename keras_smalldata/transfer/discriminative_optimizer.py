@@ -3,6 +3,7 @@
 import math
 import numbers
 import re
+import warnings
 
 import keras
 
@@ -10,8 +11,10 @@ from keras_smalldata._config import check_config
 from keras_smalldata.transfer._layers import (
     count_params,
     sublayers,
+    trainable_by_nature,
     weighted_leaves,
 )
+from keras_smalldata.transfer._optimizer_state import copy_state
 
 
 @keras.saving.register_keras_serializable(package="keras_smalldata")
@@ -24,8 +27,11 @@ class DiscriminativeOptimizer(keras.optimizers.MultiOptimizer):
     `ReduceLROnPlateau` work and keep the ratios between groups, whether a
     schedule returns a multiple of the rate or a fixed value. It also accepts
     gradients for a subset of the variables it was built for, which is what
-    training with frozen groups (and `GradualUnfreezing`) needs; a plain
-    `MultiOptimizer` rejects them.
+    training with frozen groups needs; a plain `MultiOptimizer` rejects them.
+    It saves and loads with the model, its state included: when made by
+    `discriminative_optimizer` it keeps each variable's group by identity,
+    and by position among the model's weights in its config, not by variable
+    path as `MultiOptimizer` does (a loaded model's paths differ).
 
     Args:
         optimizer_map: a `keras.optimizers.OptimizerMap`; its default
@@ -75,6 +81,12 @@ class DiscriminativeOptimizer(keras.optimizers.MultiOptimizer):
                 f"optimizer of the map. Received: ratios={ratios!r}"
             )
         self.ratios = [float(r) for r in ratios]
+        # Which group each variable belongs to (see `build`).
+        self._weight_groups = None  # per weight of the model: group, or None
+        self._group_of = {}  # variable key -> index into `optimizers`
+        self._weights = _Weights([])  # the model's weights, out of tracking
+        self._loaded_positions = None  # from a saved config (see `get_config`)
+        self._positions = None  # what `build` found the variables to be
 
     @property
     def learning_rate(self):
@@ -84,6 +96,154 @@ class DiscriminativeOptimizer(keras.optimizers.MultiOptimizer):
     def learning_rate(self, value):
         for optimizer, ratio in zip(self.optimizers, self.ratios, strict=True):
             optimizer.learning_rate = float(value) * ratio
+
+    def _bind(self, weights, weight_groups):
+        """Groups the variables of `weights` by identity: `weight_groups[i]` is
+        the index into `optimizers` of the group of `weights[i]`, or `None`
+        for a weight that never trains (BatchNorm's moving statistics)."""
+        weights = list(weights)
+        if len(weights) != len(weight_groups):
+            raise ValueError(
+                f"This DiscriminativeOptimizer was made for a model with "
+                f"{len(weight_groups)} weights, so it cannot group the variables "
+                "of this one; make a new one with `discriminative_optimizer`. "
+                f"Received: a model with {len(weights)} weights"
+            )
+        self._weight_groups = [None if g is None else int(g) for g in weight_groups]
+        self._group_of = {
+            self._var_key(w): g
+            for w, g in zip(weights, self._weight_groups, strict=True)
+            if g is not None
+        }
+        self._weights = _Weights(weights)
+
+    def _adopt_groups(self, old, weights):
+        """Groups as `old` (of the same config) does, for the model whose
+        weights are `weights`: the variables `old` was built for stay in their
+        group, the others go where `discriminative_optimizer` put them."""
+        groups = self._weight_groups
+        if groups is not None and len(groups) == len(weights):
+            self._bind(weights, groups)
+        if old.built:
+            self._group_of.update(old._var_to_optimizer_idx)
+
+    def _built_positions(self):
+        """Indices into the model's weights of the variables it is built for
+        (unbuilt: will be, the trainable ones), or `None` if unknown."""
+        weights = self._weights.weights
+        if not weights:
+            return self._positions if self.built else self._loaded_positions
+        if not self.built:
+            return [i for i, w in enumerate(weights) if w.trainable]
+        position_of = {self._var_key(w): i for i, w in enumerate(weights)}
+        keys = [self._var_key(v) for v in self._trainable_variables]
+        if all(key in position_of for key in keys):
+            return [position_of[key] for key in keys]
+        return None
+
+    def _find_positions(self, var_list):
+        """Indices into the model's weights of `var_list`, found from counts.
+
+        `var_list` is the model's trainable weights, in order: a subset of
+        those that can train (not grouped `None`), so all of them if as many;
+        else those the saved optimizer was built for if as many, as `trainable`
+        flags are saved with the model. (Keras does not save those of a
+        subclassed model's layers, which come back trainable: the first case.)
+        """
+        candidates = [self._loaded_positions]
+        if self._weight_groups is not None:
+            trainable = [i for i, g in enumerate(self._weight_groups) if g is not None]
+            candidates.insert(0, trainable)
+        for positions in candidates:
+            if positions is not None and len(positions) == len(var_list):
+                return positions
+        return None
+
+    def build(self, var_list):
+        # `MultiOptimizer.build` groups variables by their path, which is not
+        # stable: a model loaded from a `.keras` file names its nested
+        # models' variables differently (`sequential/dense/kernel` becomes
+        # `dense/kernel`, and may then equal another layer's path). The
+        # groups are kept by variable identity while the model is known
+        # (`discriminative_optimizer`, `GradualUnfreezing`), and found by
+        # position among the model's weights when loading.
+        if self.built:
+            return
+        var_list = list(var_list)
+        keys = [self._var_key(v) for v in var_list]
+        head = self.optimizers.index(self._optimizer_map.default_optimizer)
+        self._positions = None
+        if all(key in self._group_of for key in keys):
+            groups = [self._group_of[key] for key in keys]
+        elif (positions := self._find_positions(var_list)) is not None:
+            self._positions = positions
+            groups = [self._weight_groups[i] for i in positions]
+            groups = [head if g is None else g for g in groups]
+        else:
+            if self._weight_groups is not None:
+                warnings.warn(
+                    "DiscriminativeOptimizer could not tell which of the model's "
+                    "weights it is built for, and groups them by variable path, "
+                    "which loading a model may change. Make a new one with "
+                    "`discriminative_optimizer(model, ...)` to group them anew. "
+                    f"Received: {len(var_list)} variables, for a model of "
+                    f"{len(self._weight_groups)} weights",
+                    stacklevel=2,
+                )
+            groups = [self.optimizers.index(self._optimizer_map(v)) for v in var_list]
+        self._var_to_optimizer_idx = {}
+        self._trainable_variables_indices = {}
+        per_group = [[] for _ in self.optimizers]
+        for i, (key, group) in enumerate(zip(keys, groups, strict=True)):
+            self._var_to_optimizer_idx[key] = group
+            self._trainable_variables_indices[key] = i
+            per_group[group].append(var_list[i])
+        for optimizer, variables in zip(self.optimizers, per_group, strict=True):
+            if variables:
+                optimizer.build(variables)
+        # The base class's build (iterations and the variable list), not
+        # MultiOptimizer's, which would group the variables again by path.
+        keras.optimizers.Optimizer.build(self, var_list)
+
+    def load_own_variables(self, store):
+        # Keras restores an optimizer's state by position, which holds if it
+        # is built for the same variables as when saved. If loading made more
+        # of them trainable (a subclassed model's layers), an optimizer built
+        # as the saved one was receives the state, and hands it on by variable.
+        saved, now = self._loaded_positions, self._positions
+        if saved is None or now is None or saved == now:
+            return super().load_own_variables(store)
+        index = {position: i for i, position in enumerate(now)}
+        if not all(position in index for position in saved):
+            warnings.warn(
+                f"Skipping the optimizer state of {self.name!r}: it was saved for "
+                "weights of the model that are not trainable now. "
+                f"Received: saved for weights {saved}, built for {now}",
+                stacklevel=2,
+            )
+            return None
+        as_saved = type(self).from_config({**self.get_config(), "built_weights": saved})
+        as_saved.build([self._trainable_variables[index[p]] for p in saved])
+        as_saved.load_own_variables(store)
+        copy_state(as_saved, self, caller="DiscriminativeOptimizer")
+        # Keras then loads each group's optimizer from its own store, by
+        # position too: it skips, with a warning, those whose variables
+        # changed (their state came from here) and reloads the same values
+        # into the others.
+        return None
+
+    def finalize_variable_values(self, var_list):
+        # Keras' own matches each variable to its moving average by position
+        # in the list the optimizer was built for; look each one up instead.
+        for variable in var_list:
+            index = self._var_to_optimizer_idx.get(self._var_key(variable))
+            optimizer = None if index is None else self.optimizers[index]
+            if optimizer is None or not optimizer.use_ema:
+                continue
+            averages = optimizer._model_variables_moving_average
+            average = averages[optimizer._get_variable_index(variable)]
+            if average is not None:
+                variable.assign(average)
 
     def apply(self, grads, trainable_variables=None):
         # LearningRateScheduler sets each group's rate to schedule(epoch, rate)
@@ -125,6 +285,11 @@ class DiscriminativeOptimizer(keras.optimizers.MultiOptimizer):
             "ratios": self.ratios,
             "loss_scale_factor": self.loss_scale_factor,
             "name": self.name,
+            # Groups by position, which a loaded model keeps (its variable
+            # paths it does not): one per weight of the model, and which
+            # weights the optimizer state saved beside this config is for.
+            "weight_groups": self._weight_groups,
+            "built_weights": self._built_positions(),
         }
 
     @classmethod
@@ -136,6 +301,9 @@ class DiscriminativeOptimizer(keras.optimizers.MultiOptimizer):
             for o in config.pop("optimizers")
         ]
         patterns = config.pop("patterns")
+        # Absent from older files, whose groups are then found by path.
+        weight_groups = config.pop("weight_groups", None)
+        built_weights = config.pop("built_weights", None)
         ratios = {
             id(o): r for o, r in zip(optimizers, config.pop("ratios"), strict=True)
         }
@@ -147,6 +315,12 @@ class DiscriminativeOptimizer(keras.optimizers.MultiOptimizer):
                 optimizer_map[key] = optimizer
         instance = cls(optimizer_map, **config)
         instance.ratios = [ratios[id(o)] for o in instance.optimizers]
+        if weight_groups is not None:
+            instance._weight_groups = [
+                None if g is None else int(g) for g in weight_groups
+            ]
+        if built_weights is not None:
+            instance._loaded_positions = [int(i) for i in built_weights]
         return instance
 
 
@@ -158,7 +332,19 @@ _CONFIG_KEYS = (
     "ratios",
     "loss_scale_factor",
     "name",
+    "weight_groups",
+    "built_weights",
 )
+
+
+class _Weights:
+    """Holds the model's weights out of sight of the optimizer's tracker
+    (which would count a list of variables as optimizer state)."""
+
+    __slots__ = ("weights",)
+
+    def __init__(self, weights):
+        self.weights = list(weights)
 
 
 def _rate(optimizer):
@@ -178,10 +364,13 @@ def discriminative_optimizer(
     or `InferenceMode` from `build_classifier`), the head is everything after it
     and the backbone is split into `num_groups - 1` groups.
 
-    Groups are keyed on each variable's exact path: a nested backbone's
-    variables usually carry no backbone prefix (`conv_1/kernel`, not
-    `MobileNetV3Small/conv_1/kernel`), so a map keyed on the backbone's name
-    would silently match nothing. Variables added later fall to the head.
+    Groups are kept by variable, and saved by position among the model's
+    weights, not by path: a nested backbone's variables usually carry no
+    backbone prefix (`conv_1/kernel`, not `MobileNetV3Small/conv_1/kernel`),
+    so a map keyed on the backbone's name would silently match nothing, and a
+    loaded model's paths differ from the saved one's. (Its map also holds
+    each variable's exact path: the fallback when it cannot tell otherwise.)
+    Variables added later fall to the head.
 
     Args:
         model: a built `keras.Model`.
@@ -239,7 +428,22 @@ def discriminative_optimizer(
                 optimizer_map[_path_pattern(variable.path, model.name)] = (
                     group_optimizer
                 )
-    return DiscriminativeOptimizer(optimizer_map)
+    result = DiscriminativeOptimizer(optimizer_map)
+    # The same groups by identity, which survive saving (see `build`).
+    group_of = {}
+    for group, group_optimizer in zip(groups, optimizers, strict=True):
+        index = result.optimizers.index(group_optimizer)
+        for layer in group:
+            for variable in layer.weights:
+                group_of.setdefault(id(variable), index)
+    head = result.optimizers.index(optimizers[-1])
+    weights = model.weights
+    trains = trainable_by_nature(model)
+    result._bind(
+        weights,
+        [group_of.get(id(w), head) if id(w) in trains else None for w in weights],
+    )
+    return result
 
 
 def _path_pattern(path, model_name):

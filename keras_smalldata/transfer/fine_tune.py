@@ -134,9 +134,13 @@ def _fit_kwargs(train_data, validation_data, callbacks):
 
 
 def _recompile(model, compile_config, optimizer):
-    config = dict(compile_config)
-    config["optimizer"] = keras.saving.serialize_keras_object(optimizer)
-    model.compile_from_config(config)
+    # The optimizer itself, not its config: a `DiscriminativeOptimizer` knows
+    # the group of each of the model's variables, which its config records
+    # by position only.
+    config = dict(compile_config, optimizer=None)
+    config = keras.saving.deserialize_keras_object(config)
+    config["optimizer"] = optimizer
+    model.compile(**config)
 
 
 def _combine(model, histories):

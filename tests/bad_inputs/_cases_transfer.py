@@ -12,6 +12,7 @@ from bad_inputs._cases_common import (
 )
 
 from keras_smalldata import transfer as T
+from keras_smalldata.callbacks import GradualUnfreezing
 
 
 def _unfreeze(**kwargs):
@@ -39,6 +40,23 @@ def _fine_tune(**kwargs):
     model.compile("adam", "sparse_categorical_crossentropy")
     arguments = {"model": model, "train_data": (TABLE, LABELS), "epochs": 1}
     return T.fine_tune(**{**arguments, **kwargs})
+
+
+def _unfreeze_gradually(optimizer):
+    """`fit` with `GradualUnfreezing` and `optimizer()`, which it must refuse
+    when training starts (it rebuilds the optimizer as blocks unfreeze)."""
+    model = nested_model()
+    T.freeze(model.layers[0])
+    model.compile(optimizer(), "mse", run_eagerly=True)
+    callbacks = [GradualUnfreezing(model.layers[0])]
+    model.fit(TABLE, TABLE[:, :2], epochs=2, callbacks=callbacks, verbose=0)
+
+
+def _multi_optimizer():
+    default = keras.optimizers.Adam()
+    return keras.optimizers.MultiOptimizer(
+        keras.optimizers.OptimizerMap(default_optimizer=default)
+    )
 
 
 _UNBUILT = keras.Sequential([keras.layers.Dense(2)])
@@ -109,5 +127,14 @@ CASES = [
     ("x-and-y-lengths-differ",
      {"train_data": (TABLE, LABELS[:3]), "freeze_epochs": 0}, ValueError,
      r"'x' sizes: 8\s+'y' sizes: 3"),
+]) + cases("callbacks.GradualUnfreezing", _unfreeze_gradually, [
+    # Issue 16: optimizers whose state cannot be carried over by variable.
+    ("plain-multi-optimizer", {"optimizer": _multi_optimizer}, ValueError,
+     r"does not support a plain `keras.optimizers.MultiOptimizer`.*"
+     r"Received: optimizer=MultiOptimizer\(name="),
+    ("callable-learning-rate",
+     {"optimizer": lambda: keras.optimizers.Adam(learning_rate=lambda: 0.01)},
+     ValueError, r"rebuilds the optimizer from its config, which failed .*"
+     r"Received: optimizer=Adam\(name="),
 ])
 # fmt: on

@@ -205,3 +205,154 @@ def test_bad_arguments(kwargs, message):
 def test_backbone_must_be_a_layer():
     with pytest.raises(TypeError, match="Received: backbone of type str"):
         GradualUnfreezing("backbone")
+
+
+# ------------------------------------------- optimizer state across rebuilds
+
+
+def _adamw_without_bias_decay():
+    optimizer = keras.optimizers.AdamW(1e-2, weight_decay=0.5)
+    optimizer.exclude_from_weight_decay(var_names=["bias"])
+    return optimizer
+
+
+# Every kind of per-variable and global state a Keras optimizer keeps.
+OPTIMIZERS = {
+    "adam": lambda: keras.optimizers.Adam(1e-2),
+    "sgd-momentum": lambda: keras.optimizers.SGD(1e-2, momentum=0.9, nesterov=True),
+    "nadam": lambda: keras.optimizers.Nadam(1e-2),
+    "adafactor": lambda: keras.optimizers.Adafactor(1e-2),  # names collide
+    "ema": lambda: keras.optimizers.Adam(1e-2, use_ema=True),
+    "ema-overwrite": lambda: keras.optimizers.Adam(
+        1e-2, use_ema=True, ema_overwrite_frequency=2
+    ),
+    "accumulation": lambda: keras.optimizers.Adam(1e-2, gradient_accumulation_steps=2),
+    "weight-decay-exclusion": _adamw_without_bias_decay,
+    "loss-scale": lambda: keras.optimizers.LossScaleOptimizer(
+        keras.optimizers.Adam(1e-2), initial_scale=8.0, dynamic_growth_steps=2
+    ),
+    "discriminative": "discriminative",
+    "discriminative-ema": "discriminative-ema",
+}
+
+
+def _dense_model(optimizer, widths=(4, 4, 4)):
+    """Blocks b1, b2, b3 (Dense) in a frozen backbone, and a head.
+
+    Equal widths give equal shapes, so a value written to the wrong variable
+    goes unnoticed by Keras and must be caught by the test.
+    """
+    backbone = keras.Sequential(
+        [keras.Input((4,))]
+        + [
+            keras.layers.Dense(w, bias_initializer="random_normal", name=f"b{i + 1}")
+            for i, w in enumerate(widths)
+        ],
+        name="bb",
+    )
+    head = keras.layers.Dense(4, bias_initializer="random_normal", name="head")
+    model = keras.Sequential([keras.Input((4,)), backbone, head])
+    if isinstance(optimizer, str):
+        template = keras.optimizers.Adam(1e-2, use_ema=optimizer.endswith("ema"))
+        optimizer = kst.discriminative_optimizer(
+            model, 1e-2, lr_mult=10, num_groups=4, optimizer=template
+        )
+    else:
+        optimizer = optimizer()
+    kst.freeze(backbone)
+    # Eagerly: state is what these tests are about, and tracing the train
+    # function at each unfreezing would take most of their time (graph mode
+    # is tested above).
+    model.compile(optimizer, "mse", run_eagerly=True)
+    return model, backbone
+
+
+def _dense_data():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(16, 4)).astype("float32")
+    return x, rng.normal(size=(16, 4)).astype("float32")
+
+
+@pytest.mark.parametrize(
+    "option, widths",
+    [(name, (4, 4, 4)) for name in OPTIMIZERS] + [("ema", (3, 5, 4))],
+)
+def test_frozen_weights_stay_and_no_weight_takes_anothers(option, widths):
+    model, backbone = _dense_model(OPTIMIZERS[option], widths)
+    initial = {v.path: v.numpy().copy() for v in model.weights}
+    # Epoch 0 unfreezes b3, epoch 1 b2; b1 is still frozen when fit ends.
+    model.fit(
+        *_dense_data(),
+        epochs=2,
+        batch_size=8,
+        callbacks=[GradualUnfreezing(backbone, start_epoch=0)],
+        verbose=0,
+    )
+    final = {v.path: v.numpy() for v in model.weights}
+    for path in ("bb/b1/kernel", "bb/b1/bias"):
+        np.testing.assert_array_equal(final[path], initial[path], err_msg=path)
+    for path, value in final.items():
+        if not path.startswith("bb/b1/"):
+            assert not np.array_equal(value, initial[path]), f"{path} did not train"
+        for other, other_value in [*initial.items(), *final.items()]:
+            if other != path and other_value.shape == value.shape:
+                assert not np.allclose(value, other_value), f"{path} holds {other}"
+
+
+@pytest.mark.parametrize("option", list(OPTIMIZERS))
+def test_rebuilding_keeps_every_piece_of_state(option):
+    x, y = _dense_data()
+    fit = {"batch_size": 8, "shuffle": False, "verbose": 0}
+
+    def trained(callbacks):
+        keras.utils.set_random_seed(0)
+        model, backbone = _dense_model(OPTIMIZERS[option])
+        kst.unfreeze(backbone)
+        for start in (0, 8):  # state to keep
+            model.train_on_batch(x[start : start + 8], y[start : start + 8])
+        model.fit(x, y, epochs=1, callbacks=callbacks(backbone), **fit)
+        return model
+
+    # The callback rebuilds the optimizer when training starts (no block is
+    # due): training goes on exactly as without it.
+    plain = trained(lambda backbone: [])
+    rebuilt = trained(lambda backbone: [GradualUnfreezing(backbone, start_epoch=9)])
+    assert type(rebuilt.optimizer) is type(plain.optimizer)
+    for a, b in zip(rebuilt.weights, plain.weights, strict=True):
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=a.path)
+    state = [v.numpy() for v in rebuilt.optimizer.variables]
+    expected = [v.numpy() for v in plain.optimizer.variables]
+    assert len(state) == len(expected)
+    for a, b in zip(state, expected, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_plain_multi_optimizer_is_refused():
+    model, backbone = _dense_model(OPTIMIZERS["adam"])
+    optimizer = keras.optimizers.MultiOptimizer(
+        keras.optimizers.OptimizerMap(default_optimizer=keras.optimizers.Adam())
+    )
+    model.compile(optimizer, "mse", run_eagerly=True)
+    callbacks = [GradualUnfreezing(backbone)]
+    with pytest.raises(ValueError, match=r"does not support a plain .*MultiOptimizer"):
+        model.fit(*_dense_data(), epochs=2, callbacks=callbacks, verbose=0)
+
+
+class _DictStateSGD(keras.optimizers.SGD):
+    """Keeps per-variable state in a dict, which cannot be matched safely."""
+
+    def build(self, variables):
+        super().build(variables)
+        self._extra = {
+            v.path: self.add_variable_from_reference(v, "extra") for v in variables
+        }
+
+
+def test_optimizer_with_unmatchable_state_is_refused():
+    model, backbone = _dense_model(lambda: _DictStateSGD(1e-2))
+    head = model.get_layer("head").kernel.numpy().copy()
+    callbacks = [GradualUnfreezing(backbone)]
+    with pytest.raises(ValueError, match=r"cannot carry the state of _DictStateSGD"):
+        model.fit(*_dense_data(), epochs=2, callbacks=callbacks, verbose=0)
+    # Refused before training.
+    np.testing.assert_array_equal(model.get_layer("head").kernel, head)

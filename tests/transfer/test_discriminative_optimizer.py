@@ -180,6 +180,33 @@ def test_config_round_trip_keeps_the_groups():
     assert _momenta(head) == ["d2_bias", "d2_kernel", "d3_bias", "d3_kernel"]
 
 
+def test_groups_do_not_depend_on_variable_paths():
+    # A loaded model's variables have other paths than when its optimizer was
+    # made (issue 16); a copy of the model, auto-named anew, stands in.
+    def model():
+        backbone = keras.Sequential(
+            [keras.Input((4,))] + [keras.layers.Dense(4) for _ in range(3)]
+        )
+        return keras.Sequential([keras.Input((4,)), backbone, keras.layers.Dense(2)])
+
+    original, copy = model(), model()
+    optimizer = kst.discriminative_optimizer(original, 1e-3, num_groups=3)
+    optimizer.build(original.trainable_variables)
+    config = optimizer.get_config()
+    assert {v.path for v in copy.weights}.isdisjoint(v.path for v in original.weights)
+    restored = kst.DiscriminativeOptimizer.from_config(config)
+    restored.build(copy.trainable_variables)
+
+    def groups(optimizer, model):
+        index = optimizer._var_to_optimizer_idx
+        return [index[optimizer._var_key(v)] for v in model.trainable_variables]
+
+    # Backbone split 2 + 1 layers, then the head.
+    assert groups(optimizer, original) == [0, 0, 0, 0, 1, 1, 2, 2]
+    assert groups(restored, copy) == groups(optimizer, original)
+    assert restored.get_config() == config
+
+
 def _momenta(optimizer):
     suffix = "_momentum"
     names = [v.name for v in optimizer.variables if v.name.endswith(suffix)]

@@ -109,6 +109,14 @@ def test_save_and_load_a_fine_tuned_model(make_classifier, data, tmp_path):
     loaded = keras.saving.load_model(path, safe_mode=True)
     x = data[0]
     np.testing.assert_array_equal(loaded(x), model(x))
+    # With its optimizer state, each value where it was (a new process is
+    # tested in tests/test_safe_loading.py).
+    assert isinstance(loaded.optimizer, kst.DiscriminativeOptimizer)
+    state = [v.numpy() for v in model.optimizer.variables]
+    loaded_state = [v.numpy() for v in loaded.optimizer.variables]
+    assert len(loaded_state) == len(state)
+    for a, b in zip(loaded_state, state, strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_fine_tune_again(make_classifier, data):
