@@ -36,7 +36,9 @@ class _KerasEstimator(BaseEstimator):
     `_validate_y_kwargs` (for `validate_data`), `_prepare_targets(y,
     sample_weight)` (validated `y` -> Keras targets and sample weights, setting
     the target-related fitted attributes), `_builder_meta()` (the task-specific
-    arguments the builder may ask for) and `predict`.
+    arguments the builder may ask for), `_check_output_shape(shape)` (raises
+    unless the built model's output shape, batch included, fits the targets)
+    and `predict`.
     """
 
     def __init__(
@@ -138,6 +140,11 @@ class _KerasEstimator(BaseEstimator):
         # with Keras' seed draws kept to this thread (see `_seeding`).
         with seeded(seed):
             model = self._build_model(X)
+            # A model of another output width fails deep in Keras' graph (or,
+            # with a sparse loss and more units, trains and fails in predict).
+            shape = _output_shape(model, X)
+            if shape is not None:
+                self._check_output_shape(shape)
 
             if self.validation_split > 0:
                 # Keras holds out the *last* samples; shuffle so that the held-out
@@ -318,3 +325,28 @@ class _KerasEstimator(BaseEstimator):
             for start in range(0, len(X), self.batch_size)
         ]
         return np.concatenate(outputs).astype(np.float64)
+
+
+def _output_shape(model, X):
+    """The shape of the model's single output, or None if it has several.
+
+    Read from `model.outputs` where the model has them (functional and
+    Sequential models built from `keras.Input`); otherwise from a call on one
+    sample in inference mode, which builds a subclassed model as `fit` would.
+    None also when that call fails: `fit` then reports the problem itself.
+    """
+    import keras
+
+    try:
+        outputs = model.outputs
+    except (AttributeError, ValueError):
+        outputs = None
+    if outputs is None:
+        try:
+            outputs = model(X[:1], training=False)
+        except Exception:
+            return None
+    outputs = keras.tree.flatten(outputs)
+    if len(outputs) != 1 or len(outputs[0].shape) == 0:
+        return None
+    return (None, *outputs[0].shape[1:])

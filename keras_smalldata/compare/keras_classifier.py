@@ -176,6 +176,17 @@ class KerasClassifier(ClassifierMixin, _KerasEstimator):
     def _builder_meta(self):
         return {"n_classes": len(self.classes_)}
 
+    def _check_output_shape(self, shape):
+        n_classes = len(self.classes_)
+        widths = (n_classes, 1) if n_classes == 2 else (n_classes,)
+        if len(shape) == 2 and (shape[1] is None or shape[1] in widths):
+            return
+        raise ValueError(
+            f"{type(self).__name__} expects the model built by `model` to output "
+            f"one probability per class ({n_classes} units, or 1 sigmoid unit for "
+            f"2 classes). Received: output shape {shape} for n_classes={n_classes}"
+        )
+
     def predict_proba(self, X):
         """Class probabilities, one column per class of `classes_`.
 

@@ -120,6 +120,18 @@ class KerasRegressor(RegressorMixin, _KerasEstimator):
     def _builder_meta(self):
         return {"n_outputs": self.n_outputs_}
 
+    def _check_output_shape(self, shape):
+        n_outputs = self.n_outputs_
+        if (len(shape) == 2 and shape[1] in (None, n_outputs)) or (
+            len(shape) == 1 and n_outputs == 1
+        ):
+            return
+        raise ValueError(
+            f"{type(self).__name__} expects the model built by `model` to output "
+            f"{n_outputs} value(s) per sample, one per target column of `y`. "
+            f"Received: output shape {shape} for n_outputs={n_outputs}"
+        )
+
     def predict(self, X):
         """Predicted targets.
 

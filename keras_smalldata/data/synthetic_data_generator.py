@@ -13,6 +13,7 @@ from keras_smalldata.layers._validation import (
     check_positive_int,
 )
 from keras_smalldata.models import VAE
+from keras_smalldata.models._vae_data import check_data_range
 from keras_smalldata.models._vae_eager import compile_for_inference
 from keras_smalldata.models._vae_labels import integer_labels
 
@@ -118,6 +119,9 @@ class SyntheticDataGenerator(keras.utils.PyDataset):
                 "`x` must hold at least one sample of the VAE's data shape "
                 f"{vae.data_shape}. Received: x.shape={x.shape}"
             )
+        # Real samples on another scale than the VAE's would be mixed with its
+        # samples in [0, 1] without a word.
+        check_data_range(x, vae.likelihood, "x")
         self.batch_size = check_positive_int(batch_size, "batch_size")
         self.synthetic_fraction = check_fraction(
             synthetic_fraction, "synthetic_fraction"

@@ -5,6 +5,7 @@ import numpy as np
 from keras_smalldata._seeding import seeded
 from keras_smalldata.layers._validation import check_finite_array, check_positive_int
 from keras_smalldata.models import VAE
+from keras_smalldata.models._vae_data import check_data_range
 from keras_smalldata.models._vae_labels import integer_labels
 
 
@@ -101,6 +102,9 @@ def train_synthetic_test_real(
                 f"`{x_name}` must hold samples of the VAE's data shape "
                 f"{vae.data_shape}. Received: {x_name}.shape={x.shape}"
             )
+        # The VAE samples in its own scale: a classifier trained on them and
+        # tested on data of another scale would score near chance silently.
+        check_data_range(x, vae.likelihood, x_name)
     train_labels = integer_labels(y_train, vae.num_classes, "y_train")
     test_labels = integer_labels(y_test, vae.num_classes, "y_test")
     n_synthetic = len(x_train) if n_synthetic is None else n_synthetic

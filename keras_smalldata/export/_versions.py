@@ -51,14 +51,38 @@ def choose_version(export_dir, version):
     versions = existing_versions(export_dir)
     if version is None:
         return (versions[-1] + 1) if versions else 1
-    if os.path.lexists(os.path.join(export_dir, str(version))):
+    # TF Serving reads a folder `0010` as version 10, as `existing_versions`
+    # does: writing `10` beside it would publish version 10 twice.
+    taken = spellings_of(export_dir, version)
+    if taken:
         raise ValueError(
-            f"Version {version} already exists in {export_dir!r}; "
-            "export_for_serving never overwrites. Pass a new version or "
-            f"version=None. Existing versions: {versions}. "
+            f"Version {version} already exists in {export_dir!r} (as "
+            f"{', '.join(taken)}); export_for_serving never overwrites. Pass a new "
+            f"version or version=None. Existing versions: {versions}. "
             f"Received: version={version}"
         )
     return version
+
+
+def spellings_of(export_dir, version):
+    """The entries of `export_dir` that TF Serving reads as `version`.
+
+    The folder `10` and also `0010`, `010`, ...; and anything named `10`,
+    which would block the rename.
+    """
+    if not os.path.isdir(export_dir):
+        return []
+    return sorted(
+        name
+        for name in os.listdir(export_dir)
+        if name == str(version)
+        or (
+            name.isascii()
+            and name.isdigit()
+            and int(name) == version
+            and os.path.isdir(os.path.join(export_dir, name))
+        )
+    )
 
 
 def publish(export_dir, version, write):
@@ -82,7 +106,7 @@ def publish(export_dir, version, write):
     os.mkdir(tmp_dir)
     try:
         write(tmp_dir)
-        if os.path.lexists(target):
+        if os.path.lexists(target) or spellings_of(export_dir, version):
             raise ValueError(
                 f"Version {version} appeared in {export_dir!r} while exporting; "
                 f"it is left untouched. Received: version={version}"

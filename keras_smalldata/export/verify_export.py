@@ -52,8 +52,10 @@ def verify_export(path, inputs, expected=None, atol=1e-5):
             `serving_default` signature, or `inputs` / `expected` do not fit it
             (names, shapes, dtypes, number of outputs). These are checked
             before the separate process starts.
-        RuntimeError: if the separate process fails, e.g. the SavedModel does
-            not load; the message ends with its error output.
+        RuntimeError: if `saved_model.pb` (or `.pbtxt`) is corrupt, truncated
+            or unreadable, or the separate process fails, e.g. the SavedModel
+            does not load; the message names `path` and, for a failed
+            process, ends with its error output.
 
     Example:
 
@@ -147,12 +149,27 @@ def _read_serving_signature(path):
 
     saved_model = saved_model_pb2.SavedModel()
     binary = os.path.join(path, "saved_model.pb")
-    if os.path.isfile(binary):
-        with open(binary, "rb") as file:
-            saved_model.ParseFromString(file.read())
-    else:
-        with open(os.path.join(path, "saved_model.pbtxt")) as file:
-            text_format.Parse(file.read(), saved_model)
+    source = binary if os.path.isfile(binary) else binary + "txt"
+    try:
+        if source == binary:
+            with open(binary, "rb") as file:
+                saved_model.ParseFromString(file.read())
+        else:
+            with open(source, encoding="utf-8") as file:
+                text_format.Parse(file.read(), saved_model)
+    except Exception as error:  # DecodeError, ParseError, UnicodeError, OSError
+        raise RuntimeError(
+            f"The SavedModel at {path!r} cannot be read: "
+            f"{os.path.basename(source)} is corrupt, truncated or unreadable "
+            f"({type(error).__name__}: {error}). Export it again."
+        ) from error
+    if not saved_model.meta_graphs:
+        # An empty file parses as an empty SavedModel.
+        raise RuntimeError(
+            f"The SavedModel at {path!r} cannot be read: "
+            f"{os.path.basename(source)} holds no meta graph (an empty or "
+            "truncated file). Export it again."
+        )
     signatures = {}
     for meta_graph in saved_model.meta_graphs:
         if "serve" in meta_graph.meta_info_def.tags:

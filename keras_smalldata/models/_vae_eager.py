@@ -11,6 +11,7 @@ from keras_smalldata.layers._validation import (
     check_non_negative,
     check_positive_int,
 )
+from keras_smalldata.models._vae_data import check_data_range
 from keras_smalldata.models._vae_labels import one_hot_array
 
 # Process at most this many rows at a time, to bound memory on large requests.
@@ -130,14 +131,15 @@ class EagerMethods:
     def _decode_for_inference(self, z, one_hot):
         return (self._to_data_space(self._decode(z, one_hot, False)),)
 
-    def _check_x(self, x):
-        x = check_finite_array(x, "x").astype("float32")
+    def _check_x(self, x, name="x"):
+        x = check_finite_array(x, name).astype("float32", copy=False)
         if x.ndim < 1 or x.shape[1:] != self.data_shape or len(x) == 0:
             raise ValueError(
-                f"`x` must have shape (n, {', '.join(map(str, self.data_shape))}) "
-                f"with n >= 1. Received: x.shape={x.shape}"
+                f"`{name}` must have shape "
+                f"(n, {', '.join(map(str, self.data_shape))}) with n >= 1. "
+                f"Received: {name}.shape={x.shape}"
             )
-        return x
+        return check_data_range(x, self.likelihood, name)
 
     def _check_labels(self, labels, n, against):
         if self.num_classes is None:

@@ -10,6 +10,13 @@ def one_hot_tensor(labels, num_classes):
     Works on traced tensors (inside `fit`), so it only looks at static shapes.
     """
     labels = ops.convert_to_tensor(labels)
+    if getattr(labels.shape, "rank", 0) is None:
+        # Only TensorFlow has tensors of unknown rank. `fit`, `evaluate` and
+        # `predict` pass labels one-hot, so this is a direct call.
+        raise ValueError(
+            "Labels must have a known rank: integers of shape (n,) or (n, 1), or "
+            f"one-hot of shape (n, {num_classes}). Received: labels.shape=<unknown>"
+        )
     shape = tuple(labels.shape)
     if len(shape) == 2 and shape[-1] == num_classes:
         return ops.cast(labels, "float32")

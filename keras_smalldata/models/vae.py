@@ -15,6 +15,7 @@ from keras_smalldata.layers._validation import (
     check_positive_int,
 )
 from keras_smalldata.models import _vae_networks
+from keras_smalldata.models._vae_data_methods import DataMethods
 from keras_smalldata.models._vae_eager import EagerMethods
 from keras_smalldata.models._vae_labels import one_hot_tensor
 
@@ -34,7 +35,7 @@ _TRAIN_STEP = threading.local()
 
 
 @keras.saving.register_keras_serializable(package="keras_smalldata")
-class VAE(EagerMethods, keras.Model):
+class VAE(DataMethods, EagerMethods, keras.Model):
     """Variational autoencoder; with `num_classes`, a conditional VAE.
 
     The model minimises the negative evidence lower bound (ELBO): a
@@ -60,7 +61,12 @@ class VAE(EagerMethods, keras.Model):
     and return numpy arrays.
 
     Labels are integers in `[0, num_classes)`, of shape `(n,)` or `(n, 1)`, or
-    one-hot of shape `(n, num_classes)`.
+    one-hot of shape `(n, num_classes)`; successive calls may use different
+    formats. Data is checked on every path into a step: arrays before the first
+    step, `tf.data` datasets, PyDatasets and generators batch by batch before
+    each step. Labels out of range, NaN or infinite inputs and, with the
+    Bernoulli likelihood, inputs outside `[0, 1]` raise a `ValueError`; the
+    weights keep the values of the last completed step.
 
     Args:
         encoder: built Keras model. Maps `x` (conditional: `[x, one_hot]`) to
@@ -359,15 +365,6 @@ class VAE(EagerMethods, keras.Model):
     def predict_step(self, *args):
         *state, data = args
         return super().predict_step(*state, self._labels_to_inputs(data))
-
-    def fit(self, x=None, y=None, *args, **kwargs):
-        # Keras trains on NaN without complaint and reads out-of-range labels
-        # as all-zero one-hot rows. In-memory data is checked before the first
-        # step, so that a bad call raises a clear error and leaves the weights
-        # as they were.
-        if isinstance(x, np.ndarray) or keras.ops.is_tensor(x):
-            self._check_labels(y, len(self._check_x(x)), "x")
-        return super().fit(x, y, *args, **kwargs)
 
     def compile(self, optimizer="adam", **kwargs):
         for name in ("loss", "metrics", "weighted_metrics"):

@@ -37,15 +37,26 @@ def _build_regressor(n_features_in, n_outputs):
     return model
 
 
+def _build_width(input_shape, units, loss="sparse_categorical_crossentropy"):
+    """A builder that ignores the number of classes or outputs: `units` wide."""
+    model = keras.Sequential([keras.Input(input_shape), keras.layers.Dense(units)])
+    model.compile("adam", loss)
+    return model
+
+
+def _build_regressor_width(input_shape, units):
+    return _build_width(input_shape, units, loss="mse")
+
+
 def _classifier_fit(x=X, y=Y, sample_weight=None, **params):
     params = {"model": _build_classifier, "epochs": 1, **params}
     return compare.KerasClassifier(**params).fit(x, y, sample_weight=sample_weight)
 
 
-def _regressor_fit(x=X, y=None, **params):
+def _regressor_fit(x=X, y=None, build=_build_regressor, **params):
     y = np.linspace(0, 1, len(x)) if y is None else y
     params = {"epochs": 1, **params}
-    return compare.KerasRegressor(_build_regressor, **params).fit(x, y)
+    return compare.KerasRegressor(build, **params).fit(x, y)
 
 
 def _comparison_fit(x=X, y=Y, estimators=None, **params):
@@ -92,6 +103,13 @@ ESTIMATORS = cases("compare.KerasClassifier", _classifier_fit, [
     ("sample-weight-of-other-length", {"sample_weight": np.ones(3)}, ValueError,
      r"Received: sample_weight.shape=\(3,\)"),
     ("model-is-a-string", {"model": "mlp"}, TypeError, received("model", "'mlp'")),
+    # Checked in `fit` before training, not by a graph error (issue 16).
+    ("fewer-output-units-than-classes",
+     {"y": np.arange(20) % 3, "model": _build_width, "model__units": 2},
+     ValueError, r"\(3 units.*Received: output shape \(None, 2\) for n_classes=3"),
+    ("more-output-units-than-classes",
+     {"model": _build_width, "model__units": 5}, ValueError,
+     r"Received: output shape \(None, 5\) for n_classes=2"),
 ]) + [
     case("compare.KerasClassifier.predict", "before-fit", call_method,
          {"make": lambda: compare.KerasClassifier(_build_classifier),
@@ -100,6 +118,12 @@ ESTIMATORS = cases("compare.KerasClassifier", _classifier_fit, [
     ("nan-y", {"y": np.full(20, np.nan)}, ValueError, r"Input y contains NaN"),
     ("string-y", {"y": np.full(20, "a")}, ValueError, r"could not convert string"),
     ("negative-epochs", {"epochs": -1}, ValueError, received("epochs", -1)),
+    ("fewer-outputs-than-y-columns",
+     {"y": X[:, :2], "build": _build_regressor_width, "model__units": 1},
+     ValueError, r"Received: output shape \(None, 1\) for n_outputs=2"),
+    ("more-outputs-than-y-columns",
+     {"build": _build_regressor_width, "model__units": 3}, ValueError,
+     r"Received: output shape \(None, 3\) for n_outputs=1"),
 ]) + cases("compare.default_baselines", compare.default_baselines, [
     ("unknown-task", {"task": "clustering"}, ValueError,
      received("task", "'clustering'")),

@@ -47,6 +47,14 @@ def _generator(**kwargs):
     return data.SyntheticDataGenerator(cached_vae(), **arguments)
 
 
+def _image_generator(x):
+    """A generator of a Bernoulli (image) VAE's samples."""
+    from keras_smalldata.models import VAE
+
+    vae = VAE.for_images((8, 8, 1), latent_dim=2, filters=(2,), hidden_units=2)
+    return data.SyntheticDataGenerator(vae, x, filter_model=None, batch_size=2)
+
+
 def _generator_item(index):
     return _generator()[index]
 
@@ -134,6 +142,10 @@ GENERATOR = cases("data.SyntheticDataGenerator", _generator, [
     ("negative-seed", {"seed": -3}, ValueError, received("seed", -3)),
     ("string-shuffle", {"shuffle": "no"}, ValueError, received("shuffle", "no")),
 ]) + [
+    # Real samples of 0-255 would be mixed with a Bernoulli VAE's in [0, 1].
+    case("data.SyntheticDataGenerator", "bernoulli-vae-x-of-0-to-255",
+         _image_generator, {"x": IMAGES * 255}, ValueError,
+         r"models data in \[0, 1\].*Received: x with values from "),
     case("data.SyntheticDataGenerator", "vae-is-a-string",
          data.SyntheticDataGenerator, {"vae": "vae", "x": TABLE}, ValueError,
          received("vae", "'vae'")),

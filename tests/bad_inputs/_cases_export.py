@@ -1,6 +1,7 @@
 """Bad inputs of `keras_smalldata.export`."""
 
 import os
+import shutil
 
 import keras
 import numpy as np
@@ -36,6 +37,25 @@ def _verify(**kwargs):
 
 def _verify_the_export_dir():
     return _verify(path=exported()[0])
+
+
+def _export_beside(folder):
+    """Export version 10 into a directory that holds the folder `folder`."""
+    export_dir = temporary_dir()
+    os.mkdir(os.path.join(export_dir, folder))
+    return _export(export_dir=export_dir, version=10)
+
+
+def _verify_damaged(damage):
+    """`verify_export` on a copy of the export whose saved_model.pb is damaged."""
+    path = os.path.join(temporary_dir(), "1")
+    shutil.copytree(exported()[1], path)
+    name = os.path.join(path, "saved_model.pb")
+    with open(name, "rb") as file:
+        data = file.read()
+    with open(name, "wb") as file:
+        file.write({"truncated": data[: len(data) // 2], "empty": b""}[damage])
+    return export.verify_export(path, TABLE)
 
 
 # Tables of cases, one row each: kept as written.
@@ -78,5 +98,14 @@ CASES = cases("export.export_for_serving", _export, [
 ]) + cases("export.verify_export", _verify_the_export_dir, [
     ("path-is-the-export-dir", {}, ValueError,
      r"not its parent `export_dir`. Received: path="),
+]) + cases("export.export_for_serving", _export_beside, [
+    ("version-exists-with-leading-zeros", {"folder": "0010"}, ValueError,
+     r"Version 10 already exists .*\(as 0010\).*Received: version=10"),
+]) + cases("export.verify_export", _verify_damaged, [
+    # The documented error for a SavedModel that does not load, naming it.
+    ("truncated-saved-model-pb", {"damage": "truncated"}, RuntimeError,
+     r"SavedModel at '.*1' cannot be read: saved_model.pb is corrupt, truncated"),
+    ("empty-saved-model-pb", {"damage": "empty"}, RuntimeError,
+     r"SavedModel at '.*1' cannot be read: saved_model.pb holds no meta graph"),
 ])
 # fmt: on

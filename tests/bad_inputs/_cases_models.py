@@ -1,7 +1,11 @@
 """Bad inputs of `keras_smalldata.models` and `keras_smalldata.callbacks`."""
 
+import functools
+
+import keras
 import numpy as np
 from bad_inputs._cases_common import (
+    IMAGES,
     LABELS,
     STRINGS,
     TABLE,
@@ -18,7 +22,7 @@ from bad_inputs._cases_common import (
     with_nan,
 )
 
-from keras_smalldata import callbacks, layers, models
+from keras_smalldata import callbacks, evaluation, layers, models
 
 
 def _vae(**kwargs):
@@ -34,6 +38,59 @@ def _fit(x=TABLE, y=LABELS, make=tabular_vae):
 
 def _unconditional():
     return tabular_vae(num_classes=None)
+
+
+def _image_vae():
+    """A Bernoulli VAE: its data must lie in [0, 1]."""
+    vae = models.VAE.for_images(
+        (8, 8, 1), latent_dim=2, num_classes=2, filters=(2,), hidden_units=2
+    )
+    vae.compile(optimizer="adam")
+    return vae
+
+
+_cached_image_vae = functools.cache(_image_vae)
+
+
+def _batches(x, labels=None):
+    """A tf.data dataset of batches of 4: what NumPy checks cannot see."""
+    import tensorflow as tf
+
+    data = x if labels is None else (x, labels)
+    return tf.data.Dataset.from_tensor_slices(data).batch(4)
+
+
+class _Batches(keras.utils.PyDataset):
+    def __init__(self, x, labels):
+        super().__init__()
+        self.x, self.labels = x, labels
+
+    def __len__(self):
+        return 1
+
+    def __getitem__(self, index):
+        return self.x, self.labels
+
+
+def _stream(method, data, make=tabular_vae):
+    """`method` of a fresh VAE on a dataset, PyDataset or generator."""
+    return getattr(make(), method)(data(), verbose=0)
+
+
+def _sample_tensor_labels(labels):
+    return cached_vae().sample(2, labels=keras.ops.convert_to_tensor(labels))
+
+
+def _tstr(**kwargs):
+    def build_classifier():
+        model = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(2)])
+        model.compile("adam", "sparse_categorical_crossentropy")
+        return model
+
+    arguments = {"x_train": IMAGES, "y_train": LABELS[:2], "x_test": IMAGES}
+    arguments.update(y_test=LABELS[:2], build_classifier=build_classifier, epochs=1)
+    vae = _cached_image_vae()
+    return evaluation.train_synthetic_test_real(vae, **{**arguments, **kwargs})
 
 
 def _method(method, make=cached_vae, **kwargs):
@@ -109,7 +166,40 @@ VAE_FIT = cases("models.VAE.fit", _fit, [
      received("labels", None)),
     ("labels-for-unconditional", {"make": _unconditional}, ValueError,
      r"takes no labels. Received: labels with shape \(8,\)"),
+    ("bernoulli-x-of-0-to-255",
+     {"x": IMAGES * 255, "y": LABELS[:2], "make": _image_vae}, ValueError,
+     r"likelihood='bernoulli' models data in \[0, 1\].*Received: x with values "
+     r"from [\d.]+ to [\d.]+"),
 ])
+
+# Data that streams is checked batch by batch, before each step (issue 16).
+_OUT_OF_RANGE = r"A batch of `x` is invalid: `labels` must be class indices in \[0, 2\)"
+VAE_STREAMS = [
+    case(f"models.VAE.{method}", what, _stream, {"method": method, **kwargs}, *row)
+    for method in ("fit", "evaluate", "predict")
+    for what, kwargs, *row in (
+        ("tf-data-labels-out-of-range",
+         {"data": lambda: _batches(TABLE, LABELS + 1)}, ValueError,
+         _OUT_OF_RANGE + r". Received: labels with values from 1 to 2"),
+        ("tf-data-fractional-labels",
+         {"data": lambda: _batches(TABLE, LABELS + 0.5)}, ValueError,
+         r"integer class labels. Received: labels with the value 0.5"),
+        ("tf-data-labels-of-other-width",
+         {"data": lambda: _batches(TABLE, np.zeros((8, 3)))}, ValueError,
+         r"Received: labels.shape=\(None, 3\)"),
+        ("tf-data-nan-x", {"data": lambda: _batches(with_nan(TABLE), LABELS)},
+         ValueError, r"finite numbers.*Received: x with a NaN or infinite value"),
+        ("tf-data-bernoulli-x-of-0-to-255",
+         {"data": lambda: _batches(IMAGES * 255, LABELS[:2]), "make": _image_vae},
+         ValueError, r"models data in \[0, 1\].*Received: x with values from "),
+        ("pydataset-labels-out-of-range",
+         {"data": lambda: _Batches(TABLE, LABELS - 1)}, ValueError,
+         _OUT_OF_RANGE + r". Received: labels with values from -1 to 0"),
+        ("generator-labels-out-of-range",
+         {"data": lambda: (batch for batch in [(TABLE, LABELS + 2)])}, ValueError,
+         r"Received: labels with values from 2 to 3"),
+    )
+]
 
 VAE_METHODS = [
     case(f"models.VAE.{kwargs['method']}", what, _method, kwargs, *row)
@@ -136,8 +226,25 @@ VAE_METHODS = [
          r"Received: len\(labels\)=1"),
         ("one-step", {"method": "interpolate", "a": TABLE[0], "b": TABLE[1],
                       "steps": 1, **_TWO}, ValueError, received("steps", 1)),
+        ("predict-labels-out-of-range",
+         {"method": "predict", "x": (TABLE, LABELS + 3), "verbose": 0},
+         ValueError, r"Received: labels with values from 3 to 4"),
+        ("evaluate-labels-out-of-range",
+         {"method": "evaluate", "x": TABLE, "y": LABELS - 2, "verbose": 0},
+         ValueError, r"Received: labels with values from -2 to -1"),
+        ("bernoulli-x-of-0-to-255", {"method": "encode", "x": IMAGES * 255,
+                                     "make": _cached_image_vae, **_TWO},
+         ValueError, r"models data in \[0, 1\].*Received: x with values from "),
     )
-]
+] + [
+    case("models.VAE.sample", "tensor-labels-out-of-range", _sample_tensor_labels,
+         {"labels": [0, 2]}, ValueError, r"Received: labels with values from 0 to 2"),
+] + cases("evaluation.train_synthetic_test_real", _tstr, [
+    ("bernoulli-x-train-of-0-to-255", {"x_train": IMAGES * 255}, ValueError,
+     r"models data in \[0, 1\].*Received: x_train with values from "),
+    ("bernoulli-x-test-of-0-to-255", {"x_test": IMAGES * 255}, ValueError,
+     r"Received: x_test with values from "),
+])
 
 TTA = cases("models.TestTimeAugmentation", _tta, [
     ("model-is-a-string", {"model": "model"}, ValueError,
@@ -183,4 +290,4 @@ CALLBACKS = cases("callbacks.KLAnnealing", callbacks.KLAnnealing, [
 ])
 # fmt: on
 
-CASES = [*VAE, *VAE_FIT, *VAE_METHODS, *TTA, *CALLBACKS]
+CASES = [*VAE, *VAE_FIT, *VAE_STREAMS, *VAE_METHODS, *TTA, *CALLBACKS]

@@ -243,6 +243,46 @@ def test_invalid_data():
         _fast().fit(X, np.full(30, 2))
     with pytest.raises(ValueError, match="Received: sample_weight.shape=\\(3,\\)"):
         _fast().fit(X, y, sample_weight=[1, 2, 3])
-    estimator = KerasClassifier(_build_wrong_units, epochs=1).fit(X, y)
-    with pytest.raises(ValueError, match="Received: output shape \\(30, 5\\)"):
-        estimator.predict(X)
+    estimator = KerasClassifier(_build_wrong_units, epochs=1)
+    with pytest.raises(ValueError, match="Received: output shape \\(None, 5\\)"):
+        estimator.fit(X, y)
+
+
+class _Subclassed(keras.Model):
+    def __init__(self, units):
+        super().__init__()
+        self.head = keras.layers.Dense(units, activation="softmax")
+
+    def call(self, inputs):
+        return self.head(inputs)
+
+
+def _build_subclassed(units):
+    model = _Subclassed(units)
+    model.compile("adam", "sparse_categorical_crossentropy")
+    return model
+
+
+def _build_sequential(input_shape, units):
+    model = keras.Sequential(
+        [keras.Input(input_shape), keras.layers.Dense(units, activation="softmax")]
+    )
+    model.compile("adam", "sparse_categorical_crossentropy")
+    return model
+
+
+@pytest.mark.parametrize(
+    "model", [_build_sequential, _build_subclassed], ids=["sequential", "subclassed"]
+)
+def test_fewer_output_units_than_classes_fail_in_fit(model):
+    # Keras' sparse loss failed with a graph error deep in `fit`; the units
+    # are checked once the model is built, before training.
+    X, y = _blobs(n=30)  # 3 classes
+    estimator = KerasClassifier(model, epochs=1, model__units=2)
+    with pytest.raises(
+        ValueError,
+        match=r"one probability per class \(3 units.*"
+        r"Received: output shape \(None, 2\) for n_classes=3",
+    ):
+        estimator.fit(X, y)
+    assert not hasattr(estimator, "model_")

@@ -57,17 +57,30 @@ def test_builder_gets_the_number_of_outputs():
     assert seen == {"n_features_in": 3, "n_outputs": 3}
 
 
-def test_wrong_number_of_outputs():
+def test_wrong_number_of_outputs_fails_in_fit_before_training():
+    trained = []
+
     def build(input_shape):
         model = mlp_regressor(input_shape, 2)  # ignores n_outputs
-        # A loss that does not look at y, so that training works.
+        # A loss that does not look at y: Keras would train, and only
+        # `predict` could tell.
         model.compile("sgd", lambda y_true, y_pred: keras.ops.mean(y_pred**2))
+        model.fit = lambda *args, **kwargs: trained.append(True)
         return model
 
     X, y = _linear(n=20)
-    regressor = KerasRegressor(build, epochs=1).fit(X, y)
-    with pytest.raises(ValueError, match="Received: output shape \\(20, 2\\)"):
-        regressor.predict(X)
+    regressor = KerasRegressor(build, epochs=1)
+    with pytest.raises(
+        ValueError, match="Received: output shape \\(None, 2\\) for n_outputs=1"
+    ):
+        regressor.fit(X, y)
+    assert not trained and not hasattr(regressor, "model_")
+    # Two target columns and one output unit: Keras broadcasts the loss.
+    X, y = _linear(n=20, n_outputs=2)
+    with pytest.raises(
+        ValueError, match="Received: output shape \\(None, 1\\) for n_outputs=2"
+    ):
+        KerasRegressor(lambda input_shape: mlp_regressor(input_shape, 1)).fit(X, y)
 
 
 def test_continuous_targets_only():

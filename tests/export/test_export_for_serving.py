@@ -128,6 +128,20 @@ def test_existing_version_raises_and_is_left_intact(tmp_path):
     )
 
 
+@pytest.mark.parametrize("folder", ["0010", "010"])
+def test_existing_version_spelled_with_leading_zeros_raises(tmp_path, folder):
+    # TF Serving, like the version listing, reads `0010` as version 10: a `10`
+    # beside it would be a second version 10.
+    (tmp_path / folder).mkdir()
+    (tmp_path / folder / "note.txt").write_text("keep me")
+    with pytest.raises(
+        ValueError, match=rf"already exists .*\(as {folder}\).*Received: version=10"
+    ):
+        export_for_serving(_tiny_dense(), tmp_path, version=10)
+    assert sorted(os.listdir(tmp_path)) == [folder]
+    assert (tmp_path / folder / "note.txt").read_text() == "keep me"
+
+
 def test_export_dir_that_is_a_file_raises_and_is_left_intact(tmp_path):
     target = tmp_path / "model"
     target.write_text("not a directory")

@@ -125,6 +125,42 @@ def test_saved_model_that_does_not_load_raises_runtime_error(tmp_path):
         verify_export(path, x)
 
 
+def _truncate(path):
+    name = os.path.join(path, "saved_model.pb")
+    with open(name, "rb") as file:
+        data = file.read()
+    with open(name, "wb") as file:
+        file.write(data[: len(data) // 2])
+
+
+def _empty(path):
+    open(os.path.join(path, "saved_model.pb"), "wb").close()
+
+
+def _garbage_pbtxt(path):
+    os.remove(os.path.join(path, "saved_model.pb"))
+    with open(os.path.join(path, "saved_model.pbtxt"), "wb") as file:
+        file.write(b"\xff\xfe meta_graphs {")
+
+
+@pytest.mark.parametrize(
+    "corrupt, file",
+    [
+        (_truncate, "saved_model.pb is corrupt, truncated"),
+        (_empty, "saved_model.pb holds no meta graph"),
+        (_garbage_pbtxt, "saved_model.pbtxt is corrupt, truncated"),
+    ],
+)
+def test_corrupt_saved_model_raises_runtime_error_naming_the_path(
+    tmp_path, corrupt, file
+):
+    # Raised before the separate process starts, as the docstring promises.
+    path = export_for_serving(_export_models.generator()[0], tmp_path)
+    corrupt(path)
+    with pytest.raises(RuntimeError, match=rf"SavedModel at '{path}'.*{file}"):
+        verify_export(path, np.zeros((1, 4)))
+
+
 @pytest.mark.parametrize("atol", [-1.0, "1e-5", None, True])
 def test_atol_must_be_a_non_negative_number(tmp_path, atol):
     path = export_for_serving(_export_models.generator()[0], tmp_path)

@@ -311,6 +311,134 @@ def test_custom_networks():
     assert np.isfinite(history.history["loss"][0])
 
 
+# ------------------------------------- data checked on every path into a step
+
+
+def _batches(x, labels=None, batch_size=32):
+    data = x if labels is None else (x, labels)
+    return tf.data.Dataset.from_tensor_slices(data).batch(batch_size)
+
+
+def _weights(vae):
+    return [np.array(w) for w in vae.get_weights()]
+
+
+_OUT_OF_RANGE = r"`labels` must be class indices in \[0, 10\). Received: labels with"
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda vae, data: vae.fit(data, epochs=1, verbose=0),
+        lambda vae, data: vae.evaluate(data, verbose=0),
+        lambda vae, data: vae.predict(data, verbose=0),
+    ],
+    ids=["fit", "evaluate", "predict"],
+)
+def test_tf_data_labels_out_of_range_are_refused(digits, call):
+    x, y = digits
+    vae = _compile(_tiny_images())
+    before = _weights(vae)
+    labels = np.where(np.arange(len(y)) == 3, 12, y)
+    with pytest.raises(
+        ValueError, match=r"A batch of `x` is invalid: " + _OUT_OF_RANGE + " .* to 12"
+    ):
+        call(vae, _batches(x, labels))
+    # Raised before the bad batch's step; the model stays usable (under JAX
+    # too, whose trainer detaches the variables while it runs).
+    for a, b in zip(before, _weights(vae), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert vae.predict(_batches(x[:4], y[:4]), verbose=0)["z_mean"].shape == (4, 4)
+
+
+def test_tf_data_validation_labels_are_checked(digits):
+    x, y = digits
+    vae = _compile(_tiny_images())
+    with pytest.raises(ValueError, match="A batch of `validation_data` is invalid"):
+        vae.fit(x, y, validation_data=_batches(x, y + 10), epochs=1, verbose=0)
+    with pytest.raises(ValueError, match=_OUT_OF_RANGE + " values from 10 to 19"):
+        vae.fit(x, y, validation_data=(x, y + 10), epochs=1, verbose=0)
+
+
+@pytest.mark.parametrize(
+    "labels, match",
+    [
+        (np.full(64, 0.5, "float32"), r"integer class labels. Received: .* 0.5"),
+        (np.full((64, 10), 0.5, "float32"), r"rows summing to 1. Received"),
+        (np.zeros((64, 4), "int64"), r"Received: labels.shape=\(None, 4\)"),
+    ],
+    ids=["fractional", "rows-not-summing-to-1", "other-width"],
+)
+def test_tf_data_labels_of_other_kinds_are_refused(cvae, digits, labels, match):
+    with pytest.raises(ValueError, match=match):
+        cvae.predict(_batches(digits[0], labels), verbose=0)
+
+
+def test_pydataset_and_generator_batches_are_checked(cvae, digits):
+    x, y = digits
+
+    class Batches(keras.utils.PyDataset):
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, index):
+            return x[:32], y[:32] - 1
+
+    with pytest.raises(ValueError, match=_OUT_OF_RANGE + " values from -1 to 8"):
+        cvae.predict(Batches(), verbose=0)
+    with pytest.raises(ValueError, match=_OUT_OF_RANGE + " values from 10 to 19"):
+        cvae.predict((batch for batch in [(x, y + 10)]), verbose=0)
+
+
+_NOT_IN_0_1 = r"models data in \[0, 1\].*Received: x with values from 0 to 255$"
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda vae, x, y: vae.fit(x, y, epochs=1, verbose=0),
+        lambda vae, x, y: vae.fit(_batches(x, y), epochs=1, verbose=0),
+        lambda vae, x, y: vae.predict((x, y), verbose=0),
+        lambda vae, x, y: vae.encode(x, y),
+        lambda vae, x, y: vae.reconstruct(x, y),
+    ],
+    ids=["fit", "fit-tf-data", "predict", "encode", "reconstruct"],
+)
+def test_bernoulli_vae_refuses_data_outside_0_1(digits, call):
+    x, y = digits
+    vae = _compile(_tiny_images())
+    before = _weights(vae)
+    with pytest.raises(ValueError, match=_NOT_IN_0_1):
+        call(vae, x * 255.0, y)
+    for a, b in zip(before, _weights(vae), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_gaussian_vae_takes_data_of_any_scale():
+    vae = _compile(VAE.for_tabular(3, latent_dim=2, hidden_units=(4,), seed=0))
+    x = 100.0 * np.random.default_rng(0).standard_normal((8, 3)).astype("float32")
+    history = vae.fit(_batches(x, batch_size=4), epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+
+
+def test_a_second_fit_takes_labels_of_another_shape(digits):
+    pd = pytest.importorskip("pandas")
+    x, y = digits
+    # Graph mode: the first fit traces the step with labels `(n,)`; labels of
+    # another rank made the second one retrace it with labels of unknown rank.
+    vae = _compile(_tiny_images(), graph=True)
+    for labels in (
+        y,
+        y[:, None],
+        pd.Series(y),
+        keras.utils.to_categorical(y, NUM_CLASSES),
+        _batches(x, y[:, None]),
+    ):
+        data = (labels,) if isinstance(labels, tf.data.Dataset) else (x, labels)
+        history = vae.fit(*data, epochs=1, batch_size=32, verbose=0)
+        assert np.isfinite(history.history["loss"][0])
+
+
 # ------------------------------------------------------------------ errors
 
 
