@@ -1,18 +1,16 @@
 """The `SemiSupervised` model: FixMatch-style consistency training."""
 
-import numbers
-
 import keras
 import numpy as np
 from keras import ops
 
 from keras_smalldata._config import check_config
 from keras_smalldata.layers._validation import check_choice, check_non_negative
+from keras_smalldata.models import _semi_supervised_checks as checks
 from keras_smalldata.models import _semi_supervised_policies as policies
+from keras_smalldata.models._semi_supervised_checks import LABELED, UNLABELED
 from keras_smalldata.models.vae import _scale_for_replicas
 
-# Keys of a training batch (`keras_smalldata.data.semi_supervised_dataset`).
-LABELED, UNLABELED = "labeled", "unlabeled"
 # Momentum of the running class distributions of distribution alignment.
 _ALIGNMENT_MOMENTUM = 0.99
 # The logs of training only; `evaluate` reports the classifier's own.
@@ -138,7 +136,7 @@ class SemiSupervised(keras.Model):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        input_shape, num_classes = _check_classifier(classifier)
+        input_shape, num_classes = checks.check_classifier(classifier)
         if data_kind is None:
             data_kind = policies.kind_of_rank(len(input_shape))
             if data_kind is None:
@@ -148,37 +146,17 @@ class SemiSupervised(keras.Model):
                     f"'series'. Received: data_kind=None"
                 )
         self.data_kind = check_choice(data_kind, "data_kind", policies.DATA_KINDS)
-        if (
-            not isinstance(threshold, numbers.Real)
-            or isinstance(threshold, bool)
-            or not 0 < threshold <= 1
-        ):
-            raise ValueError(
-                "`threshold` must be a number in (0, 1]. "
-                f"Received: threshold={threshold!r}"
-            )
-        self.threshold = float(threshold)
+        self.threshold = checks.check_threshold(threshold)
         self.unlabeled_loss_weight = check_non_negative(
             unlabeled_loss_weight, "unlabeled_loss_weight"
         )
-        for name, value in (
-            ("from_logits", from_logits),
-            ("distribution_alignment", distribution_alignment),
-            ("flips", flips),
-        ):
-            if not isinstance(value, bool):
-                raise ValueError(f"`{name}` must be a bool. Received: {name}={value!r}")
-        self.from_logits = from_logits
-        self.distribution_alignment = distribution_alignment
-        self.flips = flips
-        self.value_range = _check_value_range(value_range)
-        if seed is not None and (
-            isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0
-        ):
-            raise ValueError(
-                f"`seed` must be a non-negative int or None. Received: seed={seed!r}"
-            )
-        self.seed = seed
+        self.from_logits = checks.check_bool(from_logits, "from_logits")
+        self.distribution_alignment = checks.check_bool(
+            distribution_alignment, "distribution_alignment"
+        )
+        self.flips = checks.check_bool(flips, "flips")
+        self.value_range = checks.check_value_range(value_range)
+        self.seed = checks.check_seed(seed)
         self.classifier = classifier
         self.num_classes = num_classes
         # Batch normalization (moving statistics) needs FixMatch's single pass.
@@ -188,12 +166,12 @@ class SemiSupervised(keras.Model):
         weak, strong = policies.default_policies(
             self.data_kind, self.value_range, flips, seed
         )
-        self.weak_augmentation = _check_policy(
+        self.weak_augmentation = checks.check_policy(
             weak if weak_augmentation is None else weak_augmentation,
             "weak_augmentation",
             input_shape,
         )
-        self.strong_augmentation = _check_policy(
+        self.strong_augmentation = checks.check_policy(
             strong if strong_augmentation is None else strong_augmentation,
             "strong_augmentation",
             input_shape,
@@ -280,7 +258,7 @@ class SemiSupervised(keras.Model):
             "mask": mask,
         }
         if "unlabeled_labels" in inputs:
-            truth = _class_indices(inputs["unlabeled_labels"])
+            truth = checks.class_indices(inputs["unlabeled_labels"])
             results["pseudo_label_correct"] = ops.cast(
                 ops.equal(ops.cast(pseudo_labels, "int32"), truth), "float32"
             )
@@ -301,7 +279,7 @@ class SemiSupervised(keras.Model):
         if len(labels.shape) == 2 and labels.shape[-1] == self.num_classes > 1:
             targets = ops.cast(labels, "float32")
         else:
-            targets = ops.one_hot(_class_indices(labels), self.num_classes)
+            targets = ops.one_hot(checks.class_indices(labels), self.num_classes)
         return -ops.sum(targets * log_probabilities, axis=-1)
 
     def _align(self, probabilities, labels):
@@ -309,7 +287,7 @@ class SemiSupervised(keras.Model):
         if len(labels.shape) == 2 and labels.shape[-1] == self.num_classes > 1:
             one_hot = ops.cast(labels, "float32")
         else:
-            one_hot = ops.one_hot(_class_indices(labels), self.num_classes)
+            one_hot = ops.one_hot(checks.class_indices(labels), self.num_classes)
         momentum = _ALIGNMENT_MOMENTUM
         for variable, batch in (
             (self.label_distribution, ops.mean(one_hot, axis=0)),
@@ -337,7 +315,7 @@ class SemiSupervised(keras.Model):
                 )
             total = supervised + self.unlabeled_loss_weight * unlabeled
         else:
-            per_sample = self._cross_entropy(_labeled_targets(y), y_pred)
+            per_sample = self._cross_entropy(checks.labeled_targets(y), y_pred)
             if sample_weight is not None:
                 weight = ops.reshape(ops.cast(sample_weight, "float32"), (-1,))
                 per_sample = per_sample * weight
@@ -354,7 +332,9 @@ class SemiSupervised(keras.Model):
             if "pseudo_label_correct" not in y_pred:
                 results.pop("pseudo_label_accuracy", None)
             return results
-        results = super().compute_metrics(x, _labeled_targets(y), y_pred, sample_weight)
+        results = super().compute_metrics(
+            x, checks.labeled_targets(y), y_pred, sample_weight
+        )
         for name in (*_TRAINING_LOGS, "pseudo_label_accuracy"):
             results.pop(name, None)
         return results
@@ -365,7 +345,7 @@ class SemiSupervised(keras.Model):
     # step (gradients, optimizer, `steps_per_execution`, XLA).
     def train_step(self, *args):
         *state, data = args
-        return super().train_step(*state, _targets_to_inputs(data))
+        return super().train_step(*state, checks.targets_to_inputs(data))
 
     def adapt(self, data):
         """Adapts the augmentation layers that learn statistics to `data`.
@@ -388,9 +368,9 @@ class SemiSupervised(keras.Model):
     def fit(self, x=None, y=None, *args, **kwargs):
         spec = getattr(x, "element_spec", None)  # A `tf.data.Dataset`.
         if isinstance(spec, tuple) and spec:
-            _check_batch_structure(spec[0])
+            checks.check_batch_structure(spec[0])
         elif isinstance(x, (np.ndarray, list)) or ops.is_tensor(x):
-            _check_batch_structure(x)
+            checks.check_batch_structure(x)
         for name in ("weak_augmentation", "strong_augmentation"):
             for layer in policies.unadapted(getattr(self, name)):
                 raise ValueError(
@@ -416,7 +396,7 @@ class SemiSupervised(keras.Model):
         spec = getattr(data, "element_spec", None)
         if not isinstance(spec, tuple) or len(spec) < 2 or spec[1] is None:
             return
-        labels = _labeled_targets(spec[1])
+        labels = checks.labeled_targets(spec[1])
         if getattr(labels, "shape", None) is None or None in labels.shape[1:]:
             return
         dummy_labels = ops.zeros((1, *labels.shape[1:]), labels.dtype.name)
@@ -472,75 +452,6 @@ class SemiSupervised(keras.Model):
         return cls(**config)
 
 
-def _check_classifier(classifier):
-    """`(input_shape, num_classes)` of a classifier with known inputs/outputs."""
-    if not isinstance(classifier, keras.Model):
-        raise ValueError(
-            f"`classifier` must be a `keras.Model`. Received: classifier={classifier!r}"
-        )
-    try:
-        inputs, outputs = classifier.inputs, classifier.outputs
-    except (AttributeError, ValueError):
-        inputs = outputs = None
-    if not inputs or not outputs or len(inputs) != 1 or len(outputs) != 1:
-        raise ValueError(
-            "`classifier` must be a functional or Sequential model with one "
-            "input and one output (start a Sequential with `keras.Input`; wrap "
-            "a subclassed model: `keras.Model(inputs, model(inputs))`). "
-            f"Received: classifier={classifier!r}"
-        )
-    output_shape = tuple(outputs[0].shape)
-    if len(output_shape) != 2 or output_shape[-1] is None or output_shape[-1] < 2:
-        raise ValueError(
-            "`classifier` must output class scores of shape (batch, num_classes) "
-            f"with num_classes >= 2. Received: output shape {output_shape}"
-        )
-    return tuple(inputs[0].shape), int(output_shape[-1])
-
-
-def _check_policy(policy, name, input_shape):
-    if not isinstance(policy, keras.layers.Layer):
-        raise ValueError(
-            f"`{name}` must be a `keras.layers.Layer` (use `keras.Sequential"
-            f"([...])` for several) or None. Received: {name}={policy!r}"
-        )
-    if not policy.built:
-        policy.build(input_shape)
-    try:
-        output_shape = tuple(policy.compute_output_shape(input_shape))
-    except NotImplementedError:
-        return policy
-    if output_shape != tuple(input_shape):
-        raise ValueError(
-            f"`{name}` must keep the classifier's input shape {input_shape}. "
-            f"Received: {name} mapping it to {output_shape}"
-        )
-    return policy
-
-
-def _check_value_range(value_range):
-    if (
-        not isinstance(value_range, (tuple, list))
-        or len(value_range) != 2
-        or not all(
-            isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value_range
-        )
-        or not value_range[0] < value_range[1]
-    ):
-        raise ValueError(
-            "`value_range` must be a pair of numbers (low, high) with low < high. "
-            f"Received: value_range={value_range!r}"
-        )
-    return tuple(float(v) for v in value_range)
-
-
-def _class_indices(labels):
-    """int32 class indices from labels of shape `(n,)`, `(n, 1)` or one-hot."""
-    if len(labels.shape) == 2 and labels.shape[-1] != 1:
-        return ops.cast(ops.argmax(labels, axis=-1), "int32")
-    return ops.cast(ops.reshape(labels, (-1,)), "int32")
-
-
 def _confident_only(x_unlabeled, pseudo_labels, confident):
     """The unlabeled samples to learn, with their pseudo-labels.
 
@@ -559,41 +470,3 @@ def _confident_only(x_unlabeled, pseudo_labels, confident):
         tf.boolean_mask(x_unlabeled, confident),
         tf.boolean_mask(pseudo_labels, confident),
     )
-
-
-def _labeled_targets(y):
-    """The labelled targets of `y`: itself, or `y["labeled"]`."""
-    return y[LABELED] if isinstance(y, dict) else y
-
-
-def _check_batch_structure(x):
-    if not isinstance(x, dict) or set(x) != {LABELED, UNLABELED}:
-        raise ValueError(
-            "SemiSupervised trains on batches of labelled and unlabeled samples, "
-            '`({"labeled": x, "unlabeled": x_unlabeled}, y)`, as '
-            "`keras_smalldata.data.semi_supervised_dataset(x, y, x_unlabeled)` "
-            f"makes them. Received: x of type {type(x).__name__}"
-            + (f" with keys {sorted(x)}" if isinstance(x, dict) else "")
-        )
-
-
-def _targets_to_inputs(data):
-    x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
-    _check_batch_structure(x)
-    if sample_weight is not None:
-        raise ValueError(
-            "SemiSupervised takes no sample weights in training. "
-            "Received: sample_weight of type " + type(sample_weight).__name__
-        )
-    if y is None:
-        raise ValueError(
-            "SemiSupervised needs the labels of the labelled batch. Received: y=None"
-        )
-    inputs = dict(x)
-    if isinstance(y, dict):
-        inputs["labels"] = y[LABELED]
-        if y.get(UNLABELED) is not None:
-            inputs["unlabeled_labels"] = y[UNLABELED]
-    else:
-        inputs["labels"] = y
-    return keras.utils.pack_x_y_sample_weight(inputs, None, None)
