@@ -74,7 +74,9 @@ def supervised(x, y, labelled, test, args, seed):
     model = keras.Sequential(
         [keras.Input((8, 8, 1)), weak.weak_augmentation, classifier]
     )
-    model.compile(keras.optimizers.Adam(1e-3), "sparse_categorical_crossentropy")
+    model.compile(
+        keras.optimizers.Adam(args.learning_rate), "sparse_categorical_crossentropy"
+    )
     batches = (
         tf.data.Dataset.from_tensor_slices((x[labelled], y[labelled]))
         .shuffle(len(labelled), seed=seed)
@@ -108,7 +110,7 @@ def semi(x, y, labelled, unlabeled, test, args, seed):
         seed=seed,
     )
     model.compile(
-        keras.optimizers.Adam(1e-3, use_ema=args.ema),
+        keras.optimizers.Adam(args.learning_rate, use_ema=args.ema),
         metrics=["accuracy"],
         steps_per_execution=args.steps_per_execution,
     )
@@ -145,6 +147,7 @@ def main():
     parser.add_argument("--steps", type=int, default=2500)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--ratio", type=int, default=3)
+    parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--threshold", type=float, default=0.95)
     parser.add_argument("--distribution-alignment", action="store_true")
     parser.add_argument("--ema", action="store_true", help="Adam(use_ema=True)")

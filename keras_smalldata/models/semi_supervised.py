@@ -136,6 +136,12 @@ class SemiSupervised(keras.Model):
         **kwargs,
     ):
         super().__init__(**kwargs)
+        # Under TensorFlow the step has data-dependent shapes (the confident
+        # samples; `TrivialAugment` and `RandomApply` split batches per
+        # operation), which XLA cannot compile: Keras then leaves
+        # `jit_compile` off, also where "auto" would turn it on (a GPU). JAX
+        # steps are compiled for fixed shapes.
+        self.supports_jit = keras.backend.backend() != "tensorflow"
         input_shape, num_classes = checks.check_classifier(classifier)
         if data_kind is None:
             data_kind = policies.kind_of_rank(len(input_shape))

@@ -357,6 +357,39 @@ def test_classifier_exports_without_the_training_machinery(tmp_path):
     assert saved == sorted(int(np.prod(w.shape)) for w in classifier.weights)
 
 
+@tensorflow_only("XLA is turned off for the TensorFlow step only")
+def test_tensorflow_step_is_not_xla_compiled():
+    # The step's data-dependent shapes (the confident samples) do not compile
+    # with XLA; "auto" would pick XLA on a GPU. (Keras' RandomTranslation, in
+    # the image policies, turns XLA off by itself; the tabular ones do not.)
+    model = SemiSupervised(_classifier("tabular"))
+    with pytest.warns(UserWarning, match="jit_compile"):
+        model.compile(optimizer="adam", jit_compile=True)
+    assert model.jit_compile is False
+
+
+@tensorflow_only(TF_FUNCTION)
+def test_tensorflow_traces_the_step_once():
+    # Keras creates the optimizer's and compiled metrics' variables while
+    # tracing the first step, and TensorFlow then traces it again; `fit`
+    # creates them first.
+    x, y = _tabular_problem()
+    model = SemiSupervised(_mlp(), seed=0)
+    model.adapt(x)
+    model.compile(optimizer="adam", metrics=["accuracy"])
+    traces = []
+    step = model.train_step
+
+    def counting_step(*args):
+        traces.append(1)
+        return step(*args)
+
+    model.train_step = counting_step
+    data = semi_supervised_dataset(x[:4], y[:4], x[4:100], batch_size=4, seed=0)
+    model.fit(data, verbose=0)
+    assert len(traces) == 1
+
+
 def test_fit_rejects_arrays_and_unadapted_statistics():
     x, y = _tabular_problem()
     model = SemiSupervised(_mlp(), seed=0)
