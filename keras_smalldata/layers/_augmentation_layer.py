@@ -19,7 +19,9 @@ class AugmentationLayer(keras.layers.Layer):
     something at inference too (a center crop) set `transforms_at_inference` and
     implement `infer(x)`. `to_canonical` / `from_canonical` may reshape the input
     for `augment` (add a batch axis, move channels) and undo it given the input
-    rank.
+    rank. Subclasses may check the dtype further in `check_dtype` (also run on
+    symbolic inputs) and the values of a training call in `check_values` (kept
+    off the per-batch graph: see `_range_checks.py`).
     """
 
     ranks = ()
@@ -54,7 +56,10 @@ class AugmentationLayer(keras.layers.Layer):
         self.check_dtype(inputs.dtype)
         if not training and not self.transforms_at_inference:
             return inputs
-        x = self.to_canonical(ops.cast(inputs, "float32"))
+        x = ops.cast(inputs, "float32")
+        if training:
+            self.check_values(x)
+        x = self.to_canonical(x)
         x = self.augment(x) if training else self.infer(x)
         x = self.from_canonical(x, len(inputs.shape))
         return restore_dtype(x, inputs.dtype)
@@ -66,6 +71,9 @@ class AugmentationLayer(keras.layers.Layer):
                 f"{self.__class__.__name__} expects integer or float inputs. "
                 f"Received: inputs.dtype={dtype}"
             )
+
+    def check_values(self, x):
+        pass
 
     def check_rank(self, shape):
         if len(shape) not in self.ranks:
@@ -80,9 +88,9 @@ class AugmentationLayer(keras.layers.Layer):
         return tuple(input_shape)
 
     def compute_output_spec(self, inputs, training=None):
-        return keras.KerasTensor(
-            self.compute_output_shape(inputs.shape), dtype=inputs.dtype
-        )
+        shape = self.compute_output_shape(inputs.shape)
+        self.check_dtype(inputs.dtype)
+        return keras.KerasTensor(shape, dtype=inputs.dtype)
 
     def random_uniform(self, shape, minval=0.0, maxval=1.0):
         return keras.random.uniform(

@@ -31,6 +31,21 @@ class LayerContainer(AugmentationLayer):
                     f"Received: {layer!r} of type {type(layer).__name__}"
                 )
 
+    def check_dtype(self, dtype):
+        super().check_dtype(dtype)
+        # The branches get float32 images: they check the input's own dtype
+        # here (an integer dtype against a branch's `value_range`).
+        for layer in self.branches:
+            if isinstance(layer, AugmentationLayer):
+                layer.check_dtype(dtype)
+
+    def check_values(self, x):
+        # Each branch sees only the images that drew it, maybe none: the
+        # branches check the whole batch here instead (once each, eagerly).
+        for layer in self.branches:
+            if isinstance(layer, AugmentationLayer):
+                layer.check_values(x)
+
     def build(self, input_shape):
         self.check_rank(input_shape)
         for layer in self.branches:

@@ -1,8 +1,11 @@
 """Private base class of the image augmentation layers."""
 
+import warnings
+
 import keras
 from keras import ops
 
+from keras_smalldata.layers import _range_checks
 from keras_smalldata.layers._augmentation_layer import AugmentationLayer
 from keras_smalldata.layers._validation import check_choice, check_value_range
 
@@ -14,6 +17,10 @@ class ImageAugmentationLayer(AugmentationLayer):
     lie in `self.value_range` (when they take one). The base class accepts HWC and
     NHWC input (CHW / NCHW with `data_format="channels_first"`) and returns the
     input's layout and dtype; see `AugmentationLayer` for the rest.
+
+    Layers with a `value_range` refuse integer images that cannot lie in it
+    (when a call or a functional model is traced) and warn once if the values
+    of their first eager training call miss it (see `_range_checks.py`).
     """
 
     ranks = (3, 4)
@@ -24,6 +31,7 @@ class ImageAugmentationLayer(AugmentationLayer):
         if value_range is not None:
             value_range = check_value_range(value_range)
         self.value_range = value_range
+        self._values_checked = False
         if data_format is None:
             data_format = keras.config.image_data_format()
         self.data_format = check_choice(
@@ -35,6 +43,32 @@ class ImageAugmentationLayer(AugmentationLayer):
         if self.data_format == "channels_first":
             return "CHW or NCHW images"
         return "HWC or NHWC images"
+
+    def check_dtype(self, dtype):
+        super().check_dtype(dtype)
+        if self.value_range is not None:
+            _range_checks.check_integer_range(
+                self.__class__.__name__, dtype, self.value_range
+            )
+
+    def check_values(self, x):
+        if (
+            self.value_range is None
+            or self._values_checked
+            or not _range_checks.is_concrete(x)
+        ):
+            return
+        self._values_checked = True
+        mismatch = _range_checks.range_mismatch(x, self.value_range)
+        if mismatch is not None:
+            warnings.warn(
+                f"{self.__class__.__name__} ({self.name}) got images that do not "
+                f"match its `value_range`: {mismatch}. Pass the range the images "
+                "use, e.g. value_range=(0, 255) for 8-bit values or (0, 1) for "
+                "scaled ones. (Checked once, on the first eager training call.)",
+                UserWarning,
+                stacklevel=2,
+            )
 
     def to_canonical(self, x):
         if len(x.shape) == 3:

@@ -23,7 +23,9 @@ class RandomGaussianNoise(ImageAugmentationLayer):
         stddev: float >= 0. Standard deviation of the noise as a fraction of
             `value_range[1] - value_range[0]`. Defaults to `0.05`.
         value_range: tuple of two numbers. The range of the input values.
-            Defaults to `(0, 255)`.
+            Integer images that cannot lie in it (a range ending at 1 or below,
+            or beyond the dtype) raise `ValueError`; values far outside it warn
+            on the first eager training call. Defaults to `(0, 255)`.
         seed: int or None. Random seed. Defaults to `None`.
         data_format: `"channels_last"` or `"channels_first"`. Defaults to
             `keras.config.image_data_format()`.

@@ -52,7 +52,10 @@ class TrivialAugment(ImageAugmentationLayer):
 
     Args:
         value_range: tuple of two numbers. The range of the input values, e.g.
-            `(0, 255)` or `(0, 1)`. Defaults to `(0, 255)`.
+            `(0, 255)` or `(0, 1)`. Integer images that cannot lie in it (a range
+            ending at 1 or below, or beyond the dtype) raise `ValueError`; values
+            far outside it warn on the first eager training call. Defaults to
+            `(0, 255)`.
         num_magnitude_bins: int >= 2. Number of magnitude levels. Defaults to 31.
         seed: int or None. Random seed. Defaults to `None`.
         data_format: `"channels_last"` or `"channels_first"`. Defaults to
@@ -139,7 +142,10 @@ class TrivialAugment(ImageAugmentationLayer):
             lambda x, op, m: _color_ops.autocontrast(x),
             lambda x, op, m: _color_ops.equalize(x),
         ]
-        unit = self.to_unit(images)
+        # The operations assume values in the range (PIL's 0-255): values outside
+        # it, infinities included, are clipped first as they are at the end. NaN
+        # stays NaN and never reaches another image.
+        unit = self.to_unit(ops.clip(images, *self.value_range))
         unit = apply_by_group(fns, group, unit, op, magnitude)
         return ops.clip(self.from_unit(unit), *self.value_range)
 

@@ -63,6 +63,58 @@ SHORT_SERIES = [
     for layer in (L.TimeWarp, L.WindowSlice)
 ]
 
+# A value range integer images cannot lie in: refused from the dtype alone, in
+# an eager call and when a functional model is built (issue 16).
+RANGE_LAYERS = (L.TrivialAugment, L.RandomGaussianNoise, L.RandomSaltPepper)
+UINT8_IMAGES = np.round(IMAGES * 255).astype("uint8")
+
+
+def _call_symbolic(layer, dtype, **init):
+    """Calls `layer(**init)` on a symbolic `keras.Input` of `dtype` images."""
+    return layer(**init)(keras.Input(IMAGES.shape[1:], dtype=dtype))
+
+
+def _random_choice(inner, inputs):
+    return L.RandomChoice(inner)(inputs, training=True)
+
+
+def _refused(value_range, dtype="uint8"):
+    return re.escape(f"Received: value_range={value_range} for inputs.dtype={dtype}")
+
+
+# fmt: off
+def _range_cases(layer):
+    entry = f"layers.{layer.__name__}"
+    call = {"layer": layer, "inputs": UINT8_IMAGES}
+    int8 = {**call, "inputs": np.zeros(IMAGES.shape, "int8"), "training": False}
+    return [
+        *cases(entry, call_layer, [
+            ("call-uint8-with-unit-range", {**call, "value_range": (0, 1)},
+             ValueError, _refused((0.0, 1.0))),
+            ("call-uint8-with-range-beyond-uint8",
+             {**call, "value_range": (0, 65535)}, ValueError,
+             _refused((0.0, 65535.0))),
+            ("inference-int8-with-range-beyond-int8",
+             {**int8, "value_range": (0, 255)}, ValueError,
+             _refused((0.0, 255.0), "int8")),
+        ]),
+        case(entry, "symbolic-uint8-with-unit-range", _call_symbolic,
+             {"layer": layer, "dtype": "uint8", "value_range": (0, 1)}, ValueError,
+             _refused((0.0, 1.0))),
+    ]
+
+
+VALUE_RANGE_MISMATCH = [
+    *[c for layer in RANGE_LAYERS for c in _range_cases(layer)],
+    case("layers.RandomApply", "call-uint8-inner-unit-range", _random_apply,
+         {"inner": L.TrivialAugment(value_range=(0, 1)), "inputs": UINT8_IMAGES},
+         ValueError, _refused((0.0, 1.0))),
+    case("layers.RandomChoice", "call-uint8-inner-unit-range", _random_choice,
+         {"inner": [L.RandomSaltPepper(value_range=(-1, 1))],
+          "inputs": UINT8_IMAGES}, ValueError, _refused((-1.0, 1.0))),
+]
+# fmt: on
+
 _CROP = {"height": 4, "width": 4}
 # Tables of cases, one row each: kept as written.
 # fmt: off
@@ -231,6 +283,7 @@ STRING_INPUTS = [
 
 CASES = [
     *IMAGES_,
+    *VALUE_RANGE_MISMATCH,
     *CONTAINERS,
     *TABULAR,
     *SERIES_,

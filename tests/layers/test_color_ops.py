@@ -95,18 +95,19 @@ def test_equalize_matches_pil(images):
     assert_within_one_level(ours, pil)
 
 
+@pytest.mark.parametrize("num_bins", [256, 257])
 @pytest.mark.parametrize("path", ["backend", "segment_sum"])
-def test_histograms_count_each_row(rng, monkeypatch, path):
+def test_histograms_count_each_row(rng, monkeypatch, path, num_bins):
     if path == "segment_sum":
         # The branch every backend but TensorFlow takes.
         backend = types.SimpleNamespace(backend=lambda: "jax")
         fake = types.SimpleNamespace(backend=backend)
         monkeypatch.setattr(_color_ops, "keras", fake)
-    flat = rng.integers(0, 256, (5, 40)).astype("int32")
-    flat[0] = 255  # one row with a single value, at the last bin
-    expected = np.stack([np.bincount(row, minlength=256) for row in flat])
-    hist = _color_ops.histograms(flat)
-    assert tuple(hist.shape) == (5, 256)
+    flat = rng.integers(0, num_bins, (5, 40)).astype("int32")
+    flat[0] = num_bins - 1  # one row with a single value, at the last bin
+    expected = np.stack([np.bincount(row, minlength=num_bins) for row in flat])
+    hist = _color_ops.histograms(flat, num_bins)
+    assert tuple(hist.shape) == (5, num_bins)
     np.testing.assert_array_equal(np.asarray(hist), expected)
 
 

@@ -411,3 +411,17 @@ def test_bad_value_range_raises(case, value_range):
     match = re.escape(f"Received: value_range={value_range}")
     with pytest.raises(ValueError, match=match):
         case.make(value_range=value_range)
+
+
+@parametrize_cases
+def test_non_finite_values_stay_in_their_image(case, images):
+    # NaN and infinity never raise (every operation of TrivialAugment is drawn
+    # for some of the 16 poisoned images), and never change another image.
+    images = np.tile(images, (8, 1, 1, 1))
+    poisoned = images.copy()
+    poisoned[::2, 1, 2] = (np.nan, np.inf, -np.inf)
+    poisoned[::2, 5, 5, 1] = np.nan
+    clean = np.asarray(case.make(seed=3)(images, training=True))
+    output = np.asarray(case.make(seed=3)(poisoned, training=True))
+    assert output.shape == clean.shape
+    np.testing.assert_array_equal(output[1::2], clean[1::2])
