@@ -20,7 +20,7 @@ from sklearn.svm import SVC
 
 from keras_smalldata.compare import default_baselines
 from keras_smalldata.datasets import load_digits
-from keras_smalldata.study.run_study import pool_and_test
+from keras_smalldata.study._splits import pool_and_test
 
 SIZES = (5, 10, 20, 50)
 

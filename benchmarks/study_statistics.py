@@ -29,7 +29,7 @@ from sklearn.ensemble import ExtraTreesClassifier
 
 from keras_smalldata._statistics import corrected_ttest, pool_ttest
 from keras_smalldata.datasets import load_digits
-from keras_smalldata.study.run_study import pool_and_test
+from keras_smalldata.study._splits import pool_and_test
 
 SIZES = (5, 10, 20, 50)
 POOL = 50

@@ -7,6 +7,7 @@ subcommands import TensorFlow, scikit-learn and the like inside `func`.
 """
 
 import argparse
+import contextlib
 import importlib.util
 import os
 import sys
@@ -14,14 +15,20 @@ import sys
 from keras_smalldata import __version__
 
 _PLOT_INSTALL = 'pip install "keras-smalldata[plot]"'
+_DASK_INSTALL = 'pip install "dask[distributed]"'
+# How long `--dask-scheduler` waits for the scheduler to answer.
+_DASK_TIMEOUT = "10s"
 
 _STUDY_DESCRIPTION = """\
 Which technique helps on this small dataset, and from how many labelled samples
 on? Trains traditional baselines and deep arms (from scratch, + augmentation,
-+ synthetic VAE samples, + transfer from an encoder pretrained without labels)
-on the same few-shot splits, prints a table and writes DIR/results.csv,
-DIR/report.md and PNG figures (DIR: --out, a new or empty folder). Every
-argument is checked before training starts. Nothing is downloaded.
++ semi-supervised learning on the unlabeled pool, + synthetic VAE samples,
++ transfer from an encoder pretrained without labels) on the same few-shot
+splits, prints the verdict per size (the best deep arm against the strongest
+traditional one, with its 95% interval) and the tables, and writes
+DIR/results.csv, DIR/report.md and PNG figures (DIR: --out, a new or empty
+folder). Every argument is checked before training starts. Nothing is
+downloaded.
 """
 
 _STUDY_EPILOG = """\
@@ -44,6 +51,7 @@ examples:
   keras-smalldata study --quick
   keras-smalldata study --data wine --per-class 5 10 20 40 --out wine_study
   keras-smalldata study --data patients.csv --target outcome --repeats 10
+  keras-smalldata study --repeats 10 --dask-scheduler tcp://10.0.0.5:8786
 """
 
 
@@ -148,8 +156,16 @@ def _add_study_parser(subparsers):
         type=int,
         default=-1,
         metavar="N",
-        help="worker processes; the numbers do not depend on it "
-        "(default: -1, one per core)",
+        help="parallel jobs: local worker processes, or Dask worker threads with "
+        "--dask-scheduler; the numbers do not depend on it (default: -1, one "
+        "per core)",
+    )
+    parser.add_argument(
+        "--dask-scheduler",
+        metavar="ADDRESS",
+        help="run the jobs on the Dask cluster whose scheduler is at ADDRESS "
+        "(e.g. tcp://10.0.0.5:8786); --n-jobs -1 then uses every worker thread. "
+        "Needs dask.distributed; the numbers are those of a local run",
     )
     parser.add_argument(
         "--flips",
@@ -189,48 +205,6 @@ def _per_class_from_totals(totals, num_classes):
             )
         per_class.append(total // num_classes)
     return sorted(set(per_class))
-
-
-def _augmentation_figure(data, flips, seed):
-    """A grid of augmented training images, one per class first (up to 8)."""
-    import keras
-    import numpy as np
-
-    from keras_smalldata.plotting import augmentation_grid
-    from keras_smalldata.study._networks import image_augmentation
-
-    if data.kind != "images" or data.x.shape[-1] not in (1, 3):
-        return None
-    first = np.unique(data.y, return_index=True)[1]
-    rest = np.setdiff1d(np.arange(len(data.y)), first)
-    indices = np.concatenate([first, rest])[:8]
-    layer = keras.Sequential(image_augmentation(data.x.shape[1:], flips, seed))
-    return augmentation_grid(layer, data.x[indices], num_rows=4, value_range=(0, 1))
-
-
-def _samples_figure(data, results, seed, quick):
-    """Samples of a conditional VAE trained on the first repeat's labelled pool.
-
-    The same kind of VAE, with the same budget, as the `synthetic` arm trains
-    on each training subset; `None` unless that arm ran on images.
-    """
-    import numpy as np
-
-    from keras_smalldata.plotting import vae_sample_grid
-    from keras_smalldata.study._arms import BUDGETS
-    from keras_smalldata.study._vae_cache import conditional_vae
-    from keras_smalldata.study.run_study import pool_and_test
-
-    synthetic = results["arm"].str.contains("synthetic").any()
-    if not synthetic or data.kind != "images" or data.x.shape[-1] not in (1, 3):
-        return None
-    classes, y = np.unique(data.y, return_inverse=True)
-    pool, _ = pool_and_test(y, int(results["size"].max()), seed)
-    vae_steps = BUDGETS["quick" if quick else "default"][1]
-    vae = conditional_vae(
-        data.x[pool], y[pool], len(classes), "images", vae_steps, seed
-    )
-    return vae_sample_grid(vae, 8, images=data.x[pool], labels=y[pool], seed=seed)
 
 
 def _study(args):
@@ -276,15 +250,19 @@ def _print_columns(data):
 
 def _run_study_command(args):
     # Checked first, so that a long study does not fail at its report.
-    requirements = (("rich", "pip install rich"), ("matplotlib", _PLOT_INSTALL))
+    requirements = [("rich", "pip install rich"), ("matplotlib", _PLOT_INSTALL)]
+    if args.dask_scheduler is not None:
+        requirements.append(("distributed", _DASK_INSTALL))
     for module, install in requirements:
         if importlib.util.find_spec(module) is None:
             return _fail(f"the study needs {module}. Install it with: {install}")
     # Imported here: they load TensorFlow, pandas and rich.
     from keras_smalldata.study._output import check_out_dir
-    from keras_smalldata.study._progress import StudyProgress, print_tables
+    from keras_smalldata.study._progress import StudyProgress
+    from keras_smalldata.study._terminal import print_summary
     from keras_smalldata.study.load_data import check_per_class, load_study_data
     from keras_smalldata.study.report import write_report
+    from keras_smalldata.study.study_config import StudyConfig
 
     try:
         check_out_dir(args.out, args.overwrite, name="--out", flag="--overwrite")
@@ -308,7 +286,18 @@ def _run_study_command(args):
             )
         if per_class is not None:
             check_per_class(data.y, per_class, data.class_names)
-    except (ValueError, ImportError) as error:
+        config = StudyConfig(
+            per_class=per_class,
+            arms=args.arms,
+            repeats=args.repeats,
+            seed=args.seed,
+            quick=args.quick,
+            kind=data.kind,
+            flips=args.flips,
+            epochs=args.epochs,
+            n_jobs=args.n_jobs,
+        )
+    except (ValueError, TypeError, ImportError) as error:
         return _fail(error)
 
     import tensorflow as tf
@@ -318,51 +307,60 @@ def _run_study_command(args):
     # Each arm's fresh model traces its own functions; TensorFlow's retracing
     # warnings say nothing to a study's user.
     tf.get_logger().setLevel("ERROR")
-    options = {
-        "seed": args.seed,
-        "quick": args.quick,
-        "kind": data.kind,
-        "n_jobs": args.n_jobs,
-    }
-    if args.flips:
-        options["flips"] = True
-    given = {
-        "per_class": per_class,
-        "repeats": args.repeats,
-        "arms": args.arms,
-        "epochs": args.epochs,
-    }
-    options.update({key: value for key, value in given.items() if value is not None})
-
-    augmentation_figure = _augmentation_figure(data, args.flips, args.seed)
     print(
         f"Study of {data.name}: {len(data.y)} samples, {data.num_classes} "
         f"classes, {data.kind} {tuple(data.x.shape[1:])}",
         file=sys.stderr,
     )
-    with StudyProgress() as progress:
-        try:
-            results = keras_smalldata.study.run_study(
-                data.x, data.y, progress=progress, **options
-            )
-        except ValueError as error:
-            # run_study checks its arguments before it reports progress; an
-            # error after that is a failure of the study, not of the input.
-            if progress.started:
-                raise
-            return _fail(error)
-    print_tables(results)
+    with contextlib.ExitStack() as stack:
+        if args.dask_scheduler is not None:
+            try:
+                _use_dask(stack, args.dask_scheduler)
+            except (OSError, TimeoutError, ValueError) as error:
+                return _fail(
+                    f"cannot reach the Dask scheduler at {args.dask_scheduler}: "
+                    f"{error}. Received: --dask-scheduler {args.dask_scheduler}"
+                )
+        with StudyProgress() as progress:
+            try:
+                result = keras_smalldata.study.run_study(
+                    data.x, data.y, config, progress=progress
+                )
+            except (ValueError, TypeError) as error:
+                # run_study checks its arguments before it reports progress; an
+                # error after that is a failure of the study, not of the input.
+                if progress.started:
+                    raise
+                return _fail(error)
+    print_summary(result)
     paths = write_report(
-        results,
+        result,
         args.out,
         data_name=data.name,
-        augmentation_figure=augmentation_figure,
-        samples_figure=_samples_figure(data, results, args.seed, args.quick),
         data_columns=data.columns,
         overwrite=args.overwrite,
     )
     print(f"Report: {paths['report']}  (results: {paths['results']})")
     return 0
+
+
+def _use_dask(stack, address):
+    """Connects to the scheduler at `address`; joblib's jobs go to its workers.
+
+    Raises `OSError` or `TimeoutError` when no scheduler answers within
+    `_DASK_TIMEOUT`, before any training.
+    """
+    import joblib
+    from dask.distributed import Client
+
+    client = stack.enter_context(Client(address, timeout=_DASK_TIMEOUT))
+    threads = sum(client.nthreads().values())
+    print(
+        f"Jobs run on the Dask cluster at {address}: {len(client.nthreads())} "
+        f"worker(s), {threads} thread(s)",
+        file=sys.stderr,
+    )
+    stack.enter_context(joblib.parallel_config(backend="dask"))
 
 
 def main(argv=None):
@@ -386,7 +384,7 @@ def main(argv=None):
 
     >>> argv = "study --data wine --arms knn svc --per-class 5 --repeats 2"
     >>> status = keras_smalldata.cli.main(argv.split() + ["--out", "wine_study"])
-    accuracy, mean ± 95% half-width
+    accuracy, mean ± 95% half-width over the repeats (best in bold)
     ...
     Report: wine_study/report.md  (results: wine_study/results.csv)
     >>> status

@@ -1,4 +1,4 @@
-"""Plots for looking at what augmentation does to a batch of images."""
+"""Plots for looking at images: augmentations of a batch, VAE samples, any grid."""
 
 import numbers
 
@@ -89,14 +89,9 @@ def augmentation_grid(layer, images, num_rows=4, value_range=(0, 1)):
         _check_batch(output, "output", batch_size=len(images))
         batches.append(output)
 
-    num_cols = len(images)
-    figure = Figure(figsize=(num_cols + 0.6, num_rows + 1), layout="constrained")
-    axes = figure.subplots(num_rows + 1, num_cols, squeeze=False)
-    for row, batch in enumerate(batches):
-        for col, image in enumerate(_for_display(batch, display_range)):
-            _show(axes[row, col], image)
-        axes[row, 0].set_ylabel("original" if row == 0 else f"aug. {row}")
-    return figure
+    labels = ["original"] + [f"aug. {row}" for row in range(1, num_rows + 1)]
+    rows = [list(_for_display(batch, display_range)) for batch in batches]
+    return _grid_figure(Figure, rows, labels)
 
 
 def vae_sample_grid(vae, per_class=8, images=None, labels=None, seed=None):
@@ -163,23 +158,129 @@ def vae_sample_grid(vae, per_class=8, images=None, labels=None, seed=None):
             real = [images[np.flatnonzero(labels == c)[:1]] for c in range(rows)]
         else:
             real = [images[:1]]
-    columns = per_class + (real is not None)
-    figure = Figure(figsize=(columns + 0.6, rows), layout="constrained")
-    axes = figure.subplots(rows, columns, squeeze=False)
+    cells = []
     for row in range(rows):
-        row_axes = list(axes[row])
+        cells.append(list(_for_display(samples[row], (0, 1))))
         if real is not None:
-            first = row_axes.pop(0)
-            if len(real[row]):
-                _show(first, _for_display(real[row], (0, 1))[0])
+            # No real image of this class: an empty cell.
+            first = _for_display(real[row], (0, 1))[0] if len(real[row]) else None
+            cells[row].insert(0, first)
+    labels = [str(row) for row in range(rows)] if vae.num_classes else None
+    titles = None if real is None else ["real"] + [""] * per_class
+    return _grid_figure(Figure, cells, labels, titles)
+
+
+def image_grid(images, row_labels=None, column_titles=None, value_range=(0, 1)):
+    """Draws images already in hand as a grid: row `i` shows `images[i]`.
+
+    For images that were drawn elsewhere, e.g. a study's VAE samples or
+    augmentations carried back from its worker processes
+    (`keras_smalldata.study.StudyResult`). The figure is made without
+    `pyplot`; save it with `figure.savefig(path)`.
+
+    Args:
+        images: array-like of shape `(rows, columns, height, width,
+            channels)`, with 1 (grayscale) or 3 (RGB) channels. Either uint8
+            in `[0, 255]` or floats in `value_range` (clipped to it). An image
+            that is all NaN leaves its cell empty.
+        row_labels: list of str, one per row, or `None`. Written left of each
+            row. Defaults to `None`.
+        column_titles: list of str, one per column, or `None`. Written above
+            each column (`""` for none). Defaults to `None`.
+        value_range: tuple of two floats `(low, high)`. The pixel range of
+            float images. Ignored for uint8 images. Defaults to `(0, 1)`.
+
+    Returns:
+        A `matplotlib.figure.Figure` with `rows` rows and `columns` columns of
+        axes, in row-major order in `figure.axes`.
+
+    Raises:
+        ImportError: if matplotlib is not installed.
+        TypeError: if `images` do not hold numbers.
+        ValueError: if `images` is not a non-empty array of rank 5 with 1 or 3
+            channels, if `row_labels` or `column_titles` do not match its rows
+            or columns, or if `value_range` is not an increasing pair.
+
+    Example:
+
+    >>> x, _ = keras_smalldata.datasets.load_digits()
+    >>> figure = keras_smalldata.plotting.image_grid(
+    ...     x[:6].reshape(2, 3, 8, 8, 1), row_labels=["first", "second"]
+    ... )
+    >>> len(figure.axes)
+    6
+    >>> figure.savefig("digits.png")
+    """
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as error:
+        raise ImportError(
+            "`image_grid` requires matplotlib. Install it with: "
+            'pip install "keras-smalldata[plot]"'
+        ) from error
+
+    value_range = check_value_range(value_range)
+    images = np.asarray(images)
+    if images.dtype.kind not in "biuf":
+        raise TypeError(
+            f"`images` must hold numbers. Received: images.dtype={images.dtype}"
+        )
+    shape = images.shape
+    if len(shape) != 5 or shape[-1] not in (1, 3) or 0 in shape[:2]:
+        raise ValueError(
+            "image_grid expects a non-empty array of rank 5 (rows, columns, "
+            "height, width, channels) with 1 or 3 channels. "
+            f"Received: images.shape={shape}"
+        )
+    for name, given, count, what in (
+        ("row_labels", row_labels, shape[0], "rows"),
+        ("column_titles", column_titles, shape[1], "columns"),
+    ):
+        if given is not None and (isinstance(given, str) or len(given) != count):
+            raise ValueError(
+                f"`{name}` must hold one string for each of the {count} {what}. "
+                f"Received: {name}={given!r}"
+            )
+    display_range = (0, 255) if images.dtype == np.uint8 else tuple(value_range)
+    cells = []
+    for row in images:
+        shown = _for_display(row, display_range)
+        empty = np.isnan(row.reshape(len(row), -1).astype(np.float32)).all(axis=1)
+        cells.append(
+            [
+                None if blank else image
+                for image, blank in zip(shown, empty, strict=True)
+            ]
+        )
+    labels = None if row_labels is None else [str(label) for label in row_labels]
+    titles = None if column_titles is None else [str(t) for t in column_titles]
+    return _grid_figure(Figure, cells, labels, titles)
+
+
+def _grid_figure(figure_class, cells, row_labels=None, column_titles=None):
+    """A figure of `cells[row][column]`: images ready for `imshow`, or `None`.
+
+    Short row labels (a class index) are written level, longer ones along the
+    axis.
+    """
+    num_rows, num_cols = len(cells), len(cells[0])
+    figure = figure_class(figsize=(num_cols + 0.6, num_rows), layout="constrained")
+    axes = figure.subplots(num_rows, num_cols, squeeze=False)
+    for row, images in enumerate(cells):
+        for col, image in enumerate(images):
+            if image is None:
+                axes[row, col].set_axis_off()
             else:
-                first.set_axis_off()  # no real image of this class
-        for ax, image in zip(row_axes, _for_display(samples[row], (0, 1)), strict=True):
-            _show(ax, image)
-        if vae.num_classes:
-            axes[row, 0].set_ylabel(str(row), rotation=0, labelpad=10)
-    if real is not None:
-        axes[0, 0].set_title("real", fontsize=9)
+                _show(axes[row, col], image)
+    level = row_labels is not None and max(len(label) for label in row_labels) <= 3
+    for row, label in enumerate(row_labels or []):
+        if level:
+            axes[row, 0].set_ylabel(label, rotation=0, labelpad=10)
+        else:
+            axes[row, 0].set_ylabel(label)
+    for col, title in enumerate(column_titles or []):
+        if title:
+            axes[0, col].set_title(title, fontsize=9)
     return figure
 
 

@@ -340,7 +340,7 @@ def test_run_study_repeats_with_the_same_seed():
             progress=False,
             epochs=1,
         )
-        return results.drop(columns=["fit_seconds"])
+        return results.scores.drop(columns=["fit_seconds"])
 
     pd.testing.assert_frame_equal(run(), run())
 

@@ -184,3 +184,42 @@ def test_vae_sample_grid_bad_arguments(kwargs, match):
 
     with pytest.raises(ValueError, match=match):
         vae_sample_grid(_vae(), **kwargs)
+
+
+def test_image_grid_draws_each_image_in_its_cell():
+    from keras_smalldata.plotting import image_grid
+
+    images = np.random.default_rng(0).uniform(size=(2, 3, 4, 5, 1))
+    images[1, 2] = np.nan  # an empty cell
+    figure = image_grid(images, row_labels=["a", "bb"], column_titles=["x", "", "z"])
+    axes = np.array(figure.axes).reshape(2, 3)
+    np.testing.assert_allclose(axes[1, 1].images[0].get_array(), images[1, 1, ..., 0])
+    assert not axes[1, 2].axison and not axes[1, 2].images
+    assert [ax.get_title() for ax in axes[0]] == ["x", "", "z"]
+    assert axes[1, 0].get_ylabel() == "bb"
+
+
+def test_image_grid_scales_uint8_and_value_range():
+    from keras_smalldata.plotting import image_grid
+
+    rgb = np.full((1, 1, 2, 2, 3), 255, np.uint8)
+    np.testing.assert_allclose(image_grid(rgb).axes[0].images[0].get_array(), 1.0)
+    signed = np.full((1, 1, 2, 2, 1), 0.0)
+    figure = image_grid(signed, value_range=(-1, 1))
+    np.testing.assert_allclose(figure.axes[0].images[0].get_array(), 0.5)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"images": np.zeros((2, 4, 4, 1))}, r"Received: images.shape=\(2, 4, 4, 1\)"),
+        ({"images": np.zeros((0, 2, 4, 4, 1))}, r"images.shape=\(0, 2, 4, 4, 1\)"),
+        ({"row_labels": ["only one"]}, r"2 rows. Received: row_labels=\['only one'\]"),
+        ({"column_titles": "ab"}, r"3 columns. Received: column_titles='ab'"),
+    ],
+)
+def test_image_grid_bad_arguments(kwargs, match):
+    from keras_smalldata.plotting import image_grid
+
+    with pytest.raises(ValueError, match=match):
+        image_grid(**{"images": np.zeros((2, 3, 4, 4, 1)), **kwargs})

@@ -1,7 +1,12 @@
 """The `study`: which technique helps on this small dataset.
 
+The pipeline: `load_study_data` -> `StudyConfig` -> `run_study` ->
+`StudyResult` -> `summarize`, `winners`, `deep_vs_traditional`,
+`learning_curve_figure`, `write_report`.
+
 Names are imported on first access, so that `keras-smalldata study --help` and
-data validation do not wait for TensorFlow.
+data validation do not wait for TensorFlow. No module of this package is named
+like one of these names, so importing a module never hides a name.
 """
 
 import importlib
@@ -10,12 +15,14 @@ _EXPORTS = {
     "StudyData": "load_data",
     "check_per_class": "load_data",
     "load_study_data": "load_data",
-    "deep_vs_traditional": "report",
-    "learning_curve_figure": "report",
-    "summarize": "report",
-    "winners": "report",
+    "StudyConfig": "study_config",
+    "run_study": "run",
+    "StudyResult": "study_result",
+    "summarize": "summary",
+    "winners": "summary",
+    "deep_vs_traditional": "verdict",
+    "learning_curve_figure": "figure",
     "write_report": "report",
-    "run_study": "run_study",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -24,8 +31,6 @@ __all__ = sorted(_EXPORTS)
 def __getattr__(name):
     if name in _EXPORTS:
         module = importlib.import_module(f"{__name__}.{_EXPORTS[name]}")
-        # Importing `study.run_study` binds the submodule to the package's
-        # `run_study`; bind the function over it.
         globals()[name] = getattr(module, name)
         return globals()[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,10 +1,8 @@
-"""The study's terminal display: a live progress bar, then the result tables.
+"""The study's live progress bar in a terminal (its summary: `_terminal`).
 
 Uses rich, imported here only; `keras_smalldata.cli` imports this module inside
 the `study` command.
 """
-
-import math
 
 from rich.console import Console
 from rich.progress import (
@@ -15,9 +13,6 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
-from rich.table import Table
-
-from keras_smalldata.study import report
 
 
 class StudyProgress:
@@ -60,59 +55,3 @@ class StudyProgress:
         self._progress.update(
             self._task, completed=done, total=total, description=description
         )
-
-
-def print_tables(results, console=None, metric="accuracy"):
-    """Prints the mean ± 95% half-width per arm and size, winners in bold.
-
-    When `results` has `n_train` and `n_test`, a second table gives the
-    corrected t-test of the best deep arm against the best traditional arm.
-    """
-    console = console or Console()
-    summary = report.summarize(results, metric)
-    best = report.winners(results, metric)
-    winner_of = dict(zip(best["size"], best["arm"], strict=True))
-    sizes = sorted(summary["size"].unique())
-
-    table = Table(title=f"{metric}, mean ± 95% half-width")
-    table.add_column("arm", no_wrap=True)
-    table.add_column("kind", no_wrap=True)
-    for size in sizes:
-        table.add_column(f"{size} / class", justify="right", no_wrap=True)
-    for arm, curve in summary.groupby("arm", sort=False):
-        by_size = curve.set_index("size")
-        cells = [arm, curve["kind"].iloc[0]]
-        for size in sizes:
-            if size not in by_size.index:
-                cells.append("–")
-                continue
-            mean = by_size.at[size, "mean"]
-            half_width = by_size.at[size, "half_width"]
-            cell = f"{mean:.3f}"
-            if math.isfinite(half_width):
-                cell += f" ± {half_width:.3f}"
-            if winner_of.get(size) == arm:
-                cell = f"[bold]{cell}[/bold]"
-            cells.append(cell)
-        table.add_row(*cells)
-    console.print(table)
-
-    if "n_train" not in results.columns or "n_test" not in results.columns:
-        return
-    tests = report.deep_vs_traditional(results, metric)
-    if tests.empty:
-        return
-    table = Table(title="best deep vs best traditional (corrected t-test)")
-    for column in ("size", "best deep", "best traditional", "difference", "p"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("verdict")
-    for test in tests.to_dict("records"):
-        table.add_row(
-            str(test["size"]),
-            test["deep_arm"],
-            test["traditional_arm"],
-            f"{test['difference']:+.3f}",
-            report._format_p(test["p"]),
-            report._verdict(test),
-        )
-    console.print(table)

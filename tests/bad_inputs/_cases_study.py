@@ -100,6 +100,11 @@ def _load_image_folder(damage):
     return study.load_study_data(folder, image_size=(4, 4))
 
 
+def _study_result(**kwargs):
+    arguments = {"scores": study_results(), "config": study.StudyConfig()}
+    return study.StudyResult(**{**arguments, **kwargs})
+
+
 def _write_report(results, out=None, files=(), overwrite=False):
     """`write_report` into a folder holding `files`, or into `out`."""
     folder = temporary_dir()
@@ -214,8 +219,28 @@ STUDY = cases("study.run_study", _run, [
      r"Received: flips=True for tabular data"),
     ("epochs-without-a-deep-arm", {"epochs": 3}, ValueError,
      r"Received: epochs=3, arms=\['svc'\]"),
-    ("unlabeled-without-a-transfer-arm", {"unlabeled": X30}, ValueError,
-     r"no transfer arm. Received: unlabeled.shape=\(30, 3\), arms=\['svc'\]"),
+    ("unlabeled-without-a-semi-or-transfer-arm", {"unlabeled": X30}, ValueError,
+     r"neither. Received: unlabeled.shape=\(30, 3\), arms=\['svc'\]"),
+    ("config-is-a-list", {"config": [2]}, TypeError, r"Received: config=\[2\]"),
+    ("unknown-option", {"per_klass": [2]}, TypeError,
+     r"unknown option\(s\) \['per_klass'\].*Received: per_klass=\[2\]"),
+]) + cases("study.StudyConfig", study.StudyConfig, [
+    ("zero-repeats", {"repeats": 0}, ValueError, received("repeats", 0)),
+    ("one-arm-as-a-string", {"arms": "svc"}, TypeError, received("arms", "'svc'")),
+    ("an-arm-twice", {"arms": ["svc", "svc"]}, ValueError,
+     received("arms", ["svc", "svc"])),
+    ("quick-as-a-string", {"quick": "no"}, TypeError, received("quick", "'no'")),
+    ("negative-seed", {"seed": -1}, ValueError, received("seed", -1)),
+    ("float-n-jobs", {"n_jobs": 1.5}, ValueError, received("n_jobs", 1.5)),
+]) + cases("study.StudyResult", _study_result, [
+    ("scores-is-a-dict", {"scores": {"arm": ["svc"]}}, TypeError,
+     r"Received: scores of type dict"),
+    ("scores-without-n-test", {"scores": study_results(n_test=None)}, ValueError,
+     r"lacks the column\(s\) \['n_test'\]"),
+    ("config-is-a-dict", {"config": {"repeats": 2}}, TypeError,
+     r"Received: config of type dict"),
+    ("vae-samples-of-rank-4", {"vae_samples": IMAGES}, ValueError,
+     r"Received: vae_samples.shape=\(2, 8, 8, 1\)"),
 ]) + cases("study.load_study_data", study.load_study_data, [
     ("unknown-name", {"data": "digitz"}, ValueError, received("data", "'digitz'")),
     ("data-is-a-number", {"data": 5}, TypeError, r"Received: data=5 of type int"),
@@ -290,7 +315,14 @@ REPORTS = [
      ValueError, r"not a study's report \(a.txt\)"),
 ])
 
-PLOTTING = cases("plotting.augmentation_grid", _grid, [
+PLOTTING = cases("plotting.image_grid", plotting.image_grid, [
+    ("rank-4-images", {"images": IMAGES}, ValueError,
+     r"Received: images.shape=\(2, 8, 8, 1\)"),
+    ("string-images", {"images": np.full((1, 1, 2, 2, 1), "a")}, TypeError,
+     r"Received: images.dtype=<U1"),
+    ("labels-for-other-rows", {"images": IMAGES[None], "row_labels": ["a", "b"]},
+     ValueError, r"1 rows. Received: row_labels=\['a', 'b'\]"),
+]) + cases("plotting.augmentation_grid", _grid, [
     ("rank-3-images", {"images": IMAGES[0]}, ValueError,
      r"Received: images.shape=\(8, 8, 1\)"),
     ("two-channels", {"images": np.zeros((2, 4, 4, 2))}, ValueError,

@@ -1,3 +1,4 @@
+import dataclasses
 import importlib
 
 import numpy as np
@@ -30,16 +31,27 @@ def fake_results(per_class, arms=("svc", "scratch"), repeats=2):
     return pd.DataFrame(rows)
 
 
+def fake_result(config, **artefacts):
+    from keras_smalldata.study import StudyResult
+
+    scores = fake_results(
+        list(config.per_class or [5, 10]), arms=config.arms or ("svc", "scratch")
+    )
+    return StudyResult(scores=scores, config=config, **artefacts)
+
+
 @pytest.fixture
 def fake_run_study(monkeypatch):
     """Replaces run_study; records its arguments and reports progress."""
     calls = []
 
-    def run_study(x, y, progress=True, **options):
-        calls.append({"x": x, "y": y, "progress": progress, **options})
+    def run_study(x, y, config=None, progress=True, **options):
+        calls.append(
+            {"x": x, "y": y, "progress": progress, "config": config, **options}
+        )
         progress(0, 2, "repeat 1/1: svc")
         progress(2, 2, "done")
-        return fake_results(options.get("per_class", [5, 10]))
+        return fake_result(config)
 
     monkeypatch.setattr(keras_smalldata.study, "run_study", run_study)
     monkeypatch.setenv("COLUMNS", "200")
@@ -65,27 +77,32 @@ def test_end_to_end_with_fake_study(tmp_path, fake_run_study, capsys):
     assert status == 0
     (call,) = fake_run_study
     assert call["x"].shape == (178, 13)
-    assert call["per_class"] == [10, 5]
-    assert call["repeats"] == 2
-    assert call["arms"] == ["svc", "scratch"]
-    assert call["seed"] == 3
-    assert call["kind"] == "tabular"
-    assert call["quick"] is False
-    assert "epochs" not in call
-    assert "flips" not in call
+    config = call["config"]
+    assert config.per_class == (5, 10)
+    assert config.repeats == 2
+    assert config.arms == ("svc", "scratch")
+    assert config.seed == 3
+    assert config.kind == "tabular"
+    assert config.quick is False
+    assert config.epochs is None
+    assert config.flips is False
     assert callable(call["progress"])
 
     captured = capsys.readouterr()
+    # The verdict first, then the tables.
+    assert captured.out.startswith("Verdict (accuracy): best deep arm vs strongest")
+    assert "- With 5 labelled samples per class, `scratch` (MLP trained from" in (
+        captured.out
+    )
     assert "accuracy, mean ± 95% half-width" in captured.out
     # svc at 10 per class: 0.6 on both repeats, so no interval half-width is 0.
     assert "0.600 ± 0.000" in captured.out
-    assert "scratch" in captured.out
     assert "no significant difference" in captured.out
     assert f"Report: {out / 'report.md'}" in captured.out
     assert "Study of wine: 178 samples, 3 classes" in captured.err
 
     pd.testing.assert_frame_equal(
-        pd.read_csv(out / "results.csv"), fake_results([10, 5])
+        pd.read_csv(out / "results.csv"), fake_results([5, 10])
     )
     assert (out / "learning_curve.png").stat().st_size > 0
     assert not (out / "augmentations.png").exists()
@@ -98,13 +115,14 @@ def test_options_passed_through(tmp_path, fake_run_study):
         + ["--n-jobs", "1", "--out", str(tmp_path)]
     )
     assert status == 0
-    (call,) = fake_run_study
-    assert call["quick"] is True
-    assert call["epochs"] == 3
-    assert call["seed"] == 0
-    assert call["n_jobs"] == 1
+    config = fake_run_study[0]["config"]
+    assert config.quick is True
+    assert config.epochs == 3
+    assert config.seed == 0
+    assert config.n_jobs == 1
     # Not given: left to run_study's defaults.
-    assert "per_class" not in call and "repeats" not in call and "arms" not in call
+    assert config.per_class is None and config.repeats is None
+    assert config.arms is None
 
 
 def test_train_sizes_become_per_class(tmp_path, fake_run_study, capsys):
@@ -112,51 +130,50 @@ def test_train_sizes_become_per_class(tmp_path, fake_run_study, capsys):
         ["study", "--data", "wine", "--train-sizes", "30", "62", "--out", str(tmp_path)]
     )
     assert status == 0
-    assert fake_run_study[0]["per_class"] == [10, 20]
+    assert fake_run_study[0]["config"].per_class == (10, 20)
     assert "--per-class 10 20" in capsys.readouterr().err
 
 
-def test_images_get_an_augmentation_figure(tmp_path, fake_run_study):
+def test_images_get_the_figures_their_result_carries(tmp_path, monkeypatch):
     rng = np.random.default_rng(0)
-    x = rng.integers(0, 256, (12, 8, 8, 1), dtype=np.uint8)
-    np.savez(tmp_path / "tiny.npz", x=x, y=np.arange(12) % 3)
-    out = tmp_path / "out"
-    argv = ["study", "--data", str(tmp_path / "tiny.npz"), "--flips"]
-    assert main([*argv, "--out", str(out)]) == 0
-    (call,) = fake_run_study
-    assert call["kind"] == "images"
-    assert call["flips"] is True
-    assert call["n_jobs"] == -1  # one worker per core by default
-    assert call["x"].dtype == np.float32 and call["x"].max() <= 1.0
-    assert (out / "augmentations.png").stat().st_size > 0
-    assert "![Augmented training images](augmentations.png)" in (
-        (out / "report.md").read_text()
-    )
+    calls = []
 
-
-def test_synthetic_arm_gets_a_vae_samples_figure(tmp_path, monkeypatch):
-    def run_study(x, y, progress=True, **options):
-        return fake_results([2, 3], arms=("svc", "synthetic"))
+    def run_study(x, y, config=None, progress=True, **options):
+        calls.append({"x": x, "config": config})
+        return fake_result(
+            dataclasses.replace(config, per_class=(2, 3), arms=("svc", "synthetic")),
+            vae_samples=rng.uniform(size=(3, 8, 8, 8, 1)),
+            vae_training_images=rng.uniform(size=(3, 8, 8, 1)),
+            augmentation_examples=rng.uniform(size=(5, 3, 8, 8, 1)),
+        )
 
     monkeypatch.setattr(keras_smalldata.study, "run_study", run_study)
-    rng = np.random.default_rng(0)
     x = rng.integers(0, 256, (15, 8, 8, 1), dtype=np.uint8)
     np.savez(tmp_path / "tiny.npz", x=x, y=np.arange(15) % 3)
     out = tmp_path / "out"
-    argv = ["study", "--data", str(tmp_path / "tiny.npz"), "--quick", "--out"]
+    argv = ["study", "--data", str(tmp_path / "tiny.npz"), "--flips", "--out"]
     assert main([*argv, str(out)]) == 0
+    (call,) = calls
+    assert call["config"].kind == "images"
+    assert call["config"].flips is True
+    assert call["config"].n_jobs == -1  # one worker per core by default
+    assert call["x"].dtype == np.float32 and call["x"].max() <= 1.0
+    # Drawn from the result's arrays: the command trains nothing itself.
+    assert (out / "augmentations.png").stat().st_size > 0
     assert (out / "vae_samples.png").stat().st_size > 0
     report = (out / "report.md").read_text()
+    assert "![Augmented training images](augmentations.png)" in report
     assert "![Samples of the conditional VAE](vae_samples.png)" in report
 
 
-def test_no_vae_samples_figure_without_the_synthetic_arm(tmp_path, fake_run_study):
+def test_no_image_figures_without_images_in_the_result(tmp_path, fake_run_study):
     rng = np.random.default_rng(0)
     x = rng.integers(0, 256, (12, 8, 8, 1), dtype=np.uint8)
     np.savez(tmp_path / "tiny.npz", x=x, y=np.arange(12) % 3)
     out = tmp_path / "out"
     assert main(["study", "--data", str(tmp_path / "tiny.npz"), "--out", str(out)]) == 0
     assert not (out / "vae_samples.png").exists()
+    assert not (out / "augmentations.png").exists()
 
 
 def run_failing(argv, capsys):
@@ -196,7 +213,7 @@ def test_train_sizes_below_one_per_class(no_training, capsys):
 
 
 def test_run_study_argument_error_exits_2(monkeypatch, capsys):
-    def run_study(x, y, progress=True, **options):
+    def run_study(x, y, config=None, progress=True, **options):
         raise ValueError("Unknown arm 'svm'")
 
     monkeypatch.setattr(keras_smalldata.study, "run_study", run_study)
@@ -205,7 +222,7 @@ def test_run_study_argument_error_exits_2(monkeypatch, capsys):
 
 
 def test_error_during_training_is_raised(monkeypatch):
-    def run_study(x, y, progress=True, **options):
+    def run_study(x, y, config=None, progress=True, **options):
         progress(0, 3, "repeat 1/1: svc")
         raise ValueError("something broke while training")
 
@@ -305,7 +322,7 @@ def test_overwrite_replaces_the_previous_report(tmp_path, fake_run_study):
 
 
 def test_interrupt_prints_one_line_and_exits_130(tmp_path, monkeypatch, capsys):
-    def run_study(x, y, progress=True, **options):
+    def run_study(x, y, config=None, progress=True, **options):
         progress(0, 3, "repeat 1/1: svc")
         raise KeyboardInterrupt
 
@@ -330,7 +347,7 @@ def test_interrupt_while_writing_keeps_the_previous_report(
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(report, "_markdown", interrupted)
+    monkeypatch.setattr(report, "markdown", interrupted)
     argv = ["study", "--data", "wine", "--out", str(out), "--overwrite"]
     assert main(argv) == 130
     assert "interrupted; nothing written" in capsys.readouterr().err
@@ -345,14 +362,14 @@ def test_interrupt_while_writing_keeps_the_previous_report(
 @pytest.fixture
 def validation_only(monkeypatch):
     """The real run_study checks its arguments; training fails the test."""
-    # The module, not the function the package binds over its name.
-    module = importlib.import_module("keras_smalldata.study.run_study")
+    run = importlib.import_module("keras_smalldata.study.run")
+    jobs = importlib.import_module("keras_smalldata.study._jobs")
 
     def train(*args, **kwargs):
         raise AssertionError("the study must not start training")
 
-    monkeypatch.setattr(module, "_run_jobs", train)
-    monkeypatch.setattr(module, "_progress_callback", lambda progress: train)
+    monkeypatch.setattr(jobs, "run_jobs", train)
+    monkeypatch.setattr(run, "_progress_callback", lambda progress: train)
 
 
 def save_image_folder(folder, size=10):
@@ -371,7 +388,7 @@ def save_image_folder(folder, size=10):
     [
         (
             "4",
-            [],
+            ["synthetic"],
             "The synthetic arm trains a VAE, which needs images of at "
             "least 8x8 pixels with 1 or 3 channels",
         ),

@@ -1,184 +1,22 @@
+"""`write_report`: the verdict first, the tables, the figures, the folder."""
+
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
+from _study_fakes import make_result, make_results, two_arms
 
-from keras_smalldata._statistics import corrected_ttest
-from keras_smalldata.study.report import (
-    deep_vs_traditional,
-    learning_curve_figure,
-    summarize,
-    winners,
-    write_report,
-)
-
-# Accuracy per arm and size; each repeat adds the same offsets, so arms are
-# paired the way run_study pairs them (same split per repeat).
-MEANS = {
-    ("svc", "traditional"): {5: 0.80, 10: 0.90},
-    ("knn", "traditional"): {5: 0.70, 10: 0.85},
-    ("cnn", "deep"): {5: 0.81, 10: 0.97},
-    ("cnn_aug", "deep"): {5: 0.75, 10: 0.95},
-}
-# Zero-mean noise per repeat; the deep arms' differs a little from svc's, so
-# the paired differences have a small, non-zero spread.
-NOISE = {
-    "svc": np.array([-0.02, -0.01, 0.0, 0.01, 0.02]),
-    "knn": np.array([0.02, -0.02, 0.01, -0.01, 0.0]),
-    "cnn": np.array([-0.01, -0.02, 0.005, 0.02, 0.005]),
-    "cnn_aug": np.array([0.0, 0.01, -0.01, 0.02, -0.02]),
-}
-
-
-def make_results(repeats=5, n_train=True):
-    rows = []
-    for (arm, kind), by_size in MEANS.items():
-        for size, mean in by_size.items():
-            for repeat in range(repeats):
-                noise = NOISE[arm][repeat] if repeats > 1 else 0.0
-                row = {
-                    "arm": arm,
-                    "kind": kind,
-                    "size": size,
-                    "repeat": repeat,
-                    "metric": "accuracy",
-                    "value": mean + noise,
-                    "fit_seconds": 2.0 if kind == "deep" else 0.5,
-                }
-                if n_train:
-                    row.update(n_train=size * 3, n_test=100)
-                rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def test_summarize_mean_and_t_interval():
-    results = make_results()
-    summary = summarize(results)
-    assert list(summary.columns) == [
-        "arm",
-        "kind",
-        "size",
-        "n",
-        "mean",
-        "std",
-        "half_width",
-        "ci_low",
-        "ci_high",
-    ]
-    # Sorted by size, then arms in the order they appear.
-    assert list(summary["arm"]) == ["svc", "knn", "cnn", "cnn_aug"] * 2
-    assert list(summary["size"]) == [5] * 4 + [10] * 4
-    row = summary[(summary["arm"] == "cnn") & (summary["size"] == 10)].iloc[0]
-    values = results[(results["arm"] == "cnn") & (results["size"] == 10)]["value"]
-    half_width = stats.t.ppf(0.975, 4) * np.std(values, ddof=1) / np.sqrt(5)
-    assert row["kind"] == "deep"
-    assert row["n"] == 5
-    assert row["mean"] == pytest.approx(0.97)
-    assert row["half_width"] == pytest.approx(half_width)
-    assert row["ci_low"] == pytest.approx(0.97 - half_width)
-    assert row["ci_high"] == pytest.approx(0.97 + half_width)
-
-
-def test_summarize_one_repeat_has_nan_interval():
-    summary = summarize(make_results(repeats=1))
-    assert (summary["n"] == 1).all()
-    assert summary["half_width"].isna().all()
-    assert summary["mean"].notna().all()
-
-
-def test_summarize_leaves_out_nan_values():
-    results = make_results()
-    results.loc[0, "value"] = np.nan
-    summary = summarize(results)
-    assert summary.loc[0, "n"] == 4
-    expected = results.loc[1:4, "value"].mean()
-    assert summary.loc[0, "mean"] == pytest.approx(expected)
-
-
-def test_summarize_filters_metric():
-    results = make_results()
-    other = results.assign(metric="loss", value=1.0)
-    summary = summarize(pd.concat([results, other]))
-    assert summary["mean"].max() == pytest.approx(0.97)
-    assert (summarize(pd.concat([results, other]), "loss")["mean"] == 1.0).all()
-
-
-def test_summarize_errors():
-    with pytest.raises(ValueError, match=r"lack the column\(s\) \['kind'\]"):
-        summarize(make_results().drop(columns="kind"))
-    with pytest.raises(ValueError, match="no rows for metric='f1'"):
-        summarize(make_results(), metric="f1")
-
-
-def test_winners():
-    best = winners(make_results())
-    assert list(best["size"]) == [5, 10]
-    assert list(best["arm"]) == ["cnn", "cnn"]
-    assert best["mean"].tolist() == pytest.approx([0.81, 0.97])
-
-
-def test_winners_tie_goes_to_first_arm():
-    results = make_results(repeats=1)
-    results["value"] = 0.5
-    assert list(winners(results)["arm"]) == ["svc", "svc"]
-
-
-def test_deep_vs_traditional_uses_corrected_ttest():
-    results = make_results()
-    tests = deep_vs_traditional(results)
-    assert list(tests["size"]) == [5, 10]
-    assert list(tests["deep_arm"]) == ["cnn", "cnn"]
-    assert list(tests["traditional_arm"]) == ["svc", "svc"]
-    at_10 = results[results["size"] == 10].set_index(["arm", "repeat"])["value"]
-    differences = (at_10["cnn"] - at_10["svc"]).to_numpy()
-    expected = corrected_ttest(differences, n_train=30, n_test=100)
-    row = tests.iloc[1]
-    assert row["difference"] == pytest.approx(0.07)
-    assert row["p"] == pytest.approx(expected["p"])
-    assert row["ci_low"] == pytest.approx(expected["ci_low"])
-    assert row["n_repeats"] == 5
-
-
-def test_deep_vs_traditional_needs_set_sizes():
-    with pytest.raises(ValueError, match=r"Missing: \['n_train', 'n_test'\]"):
-        deep_vs_traditional(make_results(n_train=False))
-
-
-def test_deep_vs_traditional_without_deep_arms_is_empty():
-    results = make_results()
-    tests = deep_vs_traditional(results[results["kind"] == "traditional"])
-    assert tests.empty
-    assert "p" in tests.columns
-
-
-def test_deep_vs_traditional_one_repeat_has_nan_p():
-    tests = deep_vs_traditional(make_results(repeats=1))
-    assert tests["p"].isna().all()
-
-
-def test_learning_curve_figure():
-    figure = learning_curve_figure(make_results(), title="digits")
-    (axes,) = figure.axes
-    assert axes.get_xscale() == "log"
-    assert axes.get_title() == "digits"
-    labels = [text.get_text() for text in axes.get_legend().get_texts()]
-    assert labels == [
-        "svc (traditional)",
-        "knn (traditional)",
-        "cnn (deep)",
-        "cnn_aug (deep)",
-    ]
-    styles = [container.lines[0].get_linestyle() for container in axes.containers]
-    assert styles == ["--", "--", "-", "-"]
-    cnn_line = axes.containers[2].lines[0]
-    np.testing.assert_allclose(cnn_line.get_ydata(), [0.81, 0.97])
-    np.testing.assert_allclose(cnn_line.get_xdata(), [5, 10], rtol=0.05)
+from keras_smalldata.study import deep_vs_traditional, write_report
 
 
 def read_png_shape(path):
     import matplotlib.image
 
     return matplotlib.image.imread(path).shape
+
+
+def section(text, title):
+    """The text of the `## title` section."""
+    return text.split(f"## {title}\n")[1].split("\n## ")[0]
 
 
 def test_write_report(tmp_path):
@@ -201,33 +39,66 @@ def test_write_report(tmp_path):
     text = paths["report"].read_text()
     assert text.startswith("# Study: digits\n")
     assert "over 5 repeat(s)" in text
-    assert "| arm | kind | 5 | 10 |" in text
+    # The verdict comes first.
+    assert text.index("## Verdict") < text.index("## Scores")
+    scores = section(text, "Scores")
+    assert "| arm | kind | 5 / class | 10 / class |" in scores
     # The winner per size is bold, the others are not.
-    assert "| cnn | deep | **0.810 ± " in text
-    assert "| svc | traditional | 0.800 ± " in text
-    assert "| 10 | cnn | deep | 0.970 ± " in text
+    assert "| cnn | deep | **0.810 ± " in scores
+    assert "| svc | traditional | 0.800 ± " in scores
     assert "![Learning curve](learning_curve.png)" in text
     assert "![Augmented training images](augmentations.png)" in text
     assert "vae_samples.png" not in text
     # Fit time: 10 rows of 2 s per deep arm, 10 of 0.5 s per traditional arm.
-    assert "| cnn | 20.0 |" in text
-    assert "| svc | 5.0 |" in text
-    assert "| **total** | **50.0** |" in text
+    fit = section(text, "Fit time")
+    assert "| cnn | 20.0 |" in fit
+    assert "| svc | 5.0 |" in fit
+    assert "| **total** | **50.0** |" in fit
 
 
-def test_report_verdicts(tmp_path):
+def test_verdict_states_each_size_in_a_sentence_and_a_table(tmp_path):
     results = make_results()
     tests = deep_vs_traditional(results).set_index("size")
-    text = write_report(results, tmp_path)["report"].read_text()
-    section = text.split("## Best deep arm vs best traditional arm")[1]
-    section = section.split("## Fit time")[0]
-    lines = {line.split(" | ")[0]: line for line in section.splitlines()}
+    verdict = section(write_report(results, tmp_path)["report"].read_text(), "Verdict")
+    for size in (5, 10):
+        assert f"- {tests.at[size, 'sentence']}" in verdict
     # At 5, cnn beats svc by 0.01: not significant. At 10, by 0.07 with small
     # spread: significant.
     assert tests.at[5, "p"] >= 0.05
     assert tests.at[10, "p"] < 0.05
-    assert lines["| 5"].endswith("| no significant difference |")
-    assert lines["| 10"].endswith("| deep better |")
+    rows = {line.split(" | ")[0]: line for line in verdict.splitlines()}
+    assert rows["| 5"].endswith("| no significant difference (underpowered) |")
+    assert rows["| 10"].startswith("| 10 | cnn | svc | +0.070 | ")
+    assert "deep ahead" in rows["| 10"]
+    assert "fraction 0.231 of the samples" in verdict
+
+
+def test_report_of_a_study_result_names_its_data_and_draws_its_images(tmp_path):
+    rng = np.random.default_rng(0)
+    result = make_result(
+        two_arms([0.04, 0.035, 0.045, 0.04, 0.04]),
+        kind="images",
+        vae_samples=rng.uniform(size=(2, 8, 8, 8, 1)),
+        vae_training_images=rng.uniform(size=(2, 8, 8, 1)),
+        augmentation_examples=rng.uniform(size=(5, 3, 8, 8, 1)),
+        augmentation_policy="random shifts of up to 1/8 of each side",
+        wall_seconds=90.0,
+    )
+    paths = write_report(result, tmp_path / "out", data_name="digits")
+    assert {"vae_samples", "augmentations"} <= set(paths)
+    assert read_png_shape(paths["vae_samples"])[:2] == (240, 1152)
+    text = paths["report"].read_text()
+    assert "The study ran for 1.5 minutes." in text
+    assert "- With 10 labelled images per class, `augment` (CNN with augmentation)" in (
+        section(text, "Verdict")
+    )
+    arms = section(text, "Arms")
+    assert "| augment | deep | CNN with augmentation |" in arms
+    assert "| svc_tuned | traditional | tuned SVM: RBF kernel, C, gamma" in arms
+    assert "random shifts of up to 1/8 of each side" in section(
+        text, "Augmentation policy"
+    )
+    assert "![Samples of the conditional VAE](vae_samples.png)" in text
 
 
 def test_report_without_set_sizes_or_repeats(tmp_path):
@@ -239,7 +110,8 @@ def test_report_without_set_sizes_or_repeats(tmp_path):
 
     results = make_results(repeats=1)
     text = write_report(results, tmp_path, overwrite=True)["report"].read_text()
-    assert "not testable (needs at least 2 repeats)" in text
+    assert "not testable (1 repeat)" in text
+    assert "on 1 repeat(s): too few for a test" in text
 
 
 # The report's folder -----------------------------------------------------------

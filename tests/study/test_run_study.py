@@ -37,7 +37,7 @@ def test_training_never_sees_test_samples_or_their_labels(recorder):
     assert len(np.unique(x, axis=0)) == len(x)
     results = run_study(
         x, y, per_class=(3, 6), arms=["svc", "scratch"], repeats=2, progress=False
-    )
+    ).scores
     assert len(recorder.seen) == 2 * 2 * 2  # repeats x arms x sizes
     index = {row.tobytes(): i for i, row in enumerate(x)}
     trained = [frozenset(index[row.tobytes()] for row in X) for X, _ in recorder.seen]
@@ -78,7 +78,7 @@ def test_tidy_results_of_real_arms():
         repeats=1,
         quick=True,
         progress=False,
-    )
+    ).scores
     assert list(results.columns) == [
         "arm",
         "kind",
@@ -89,6 +89,7 @@ def test_tidy_results_of_real_arms():
         "fit_seconds",
         "n_train",
         "n_test",
+        "n_unlabeled",
     ]
     assert set(results.arm) == {
         "logistic_regression_tuned",
@@ -126,10 +127,10 @@ def test_worker_processes_give_the_same_numbers():
     kwargs = dict(
         per_class=(3, 6), arms=["knn", "scratch", "augment"], repeats=2, epochs=1
     )
-    alone = run_study(x, y, progress=False, **kwargs)
+    alone = run_study(x, y, progress=False, **kwargs).scores
     workers = run_study(
         x, y, n_jobs=2, progress=lambda *args: calls.append(args), **kwargs
-    )
+    ).scores
     columns = ["arm", "size", "repeat", "value", "n_train", "n_test"]
     pd.testing.assert_frame_equal(workers[columns], alone[columns])
     # 3 jobs x 2 repeats as they end (after the pretraining slot), then "done".
@@ -164,18 +165,89 @@ def test_one_class_is_rejected():
         run_study(x[y == 0], y[y == 0], per_class=(2,), progress=False)
 
 
-def test_image_arms_run_on_digits():
+def test_image_arms_run_on_digits_and_carry_their_images(monkeypatch):
+    from keras_smalldata.study import _vae_cache
+    from keras_smalldata.study._networks import describe_augmentation
+
+    # Count the conditional VAEs trained: the report's samples must come from
+    # the synthetic arm's own VAE, not from one more.
+    trained = []
+    fit = _vae_cache._fit
+    monkeypatch.setattr(_vae_cache, "_CONDITIONAL", {})
+    monkeypatch.setattr(
+        _vae_cache,
+        "_fit",
+        lambda vae, data, *args: trained.append(1) or fit(vae, data, *args),
+    )
     x, y = load_digits()
     keep = np.isin(y, [0, 1, 2])
-    results = run_study(
+    result = run_study(
         x[keep],
         y[keep],
         per_class=(4,),
-        arms=["scratch", "synthetic", "transfer"],
+        arms=["augment", "synthetic", "transfer"],
         repeats=1,
         quick=True,
         epochs=1,
         progress=False,
     )
-    assert set(results.arm) == {"scratch", "synthetic", "transfer"}
+    results = result.scores
+    assert set(results.arm) == {"augment", "synthetic", "transfer"}
     assert results.value.between(0, 1).all()
+    # The transfer arm's unconditional VAE, and one conditional VAE.
+    conditional = [key for key in _vae_cache._CONDITIONAL]
+    assert len(conditional) == 1
+    assert len(trained) == 2
+    assert result.vae_samples.shape == (3, 8, 8, 8, 1)
+    assert result.vae_samples.min() >= 0 and result.vae_samples.max() <= 1
+    # One training image of each class, from the pool (never a test image).
+    images = x[keep].astype("float32")
+    labels = y[keep]
+    for label, image in enumerate(result.vae_training_images):
+        match = np.flatnonzero((images == image).all(axis=(1, 2, 3)))
+        assert labels[match[0]] == label
+    examples = result.augmentation_examples
+    assert examples.shape == (5, 8, 8, 8, 1)
+    assert not np.allclose(examples[0], examples[1])
+    assert result.augmentation_policy == describe_augmentation(
+        "images", (8, 8, 1), False
+    )
+    assert result.wall_seconds > 0
+
+
+def test_a_config_and_options():
+    from keras_smalldata.study import StudyConfig
+
+    x, y = load_wine()
+    config = StudyConfig(per_class=[3], arms=["knn"], repeats=2, seed=1)
+    result = run_study(x, y, config, seed=4, progress=False)
+    assert result.config.seed == 4 and result.config.repeats == 2
+    assert result.config == StudyConfig(
+        per_class=[3], arms=["knn"], repeats=2, seed=4, kind="tabular"
+    )
+    assert result.augmentation_policy is None
+    with pytest.raises(TypeError, match=r"Received: config=\[3\]"):
+        run_study(x, y, [3])
+    with pytest.raises(TypeError, match=r"unknown option\(s\) \['per_klass'\]"):
+        run_study(x, y, per_klass=[3])
+
+
+def test_importing_a_module_never_hides_a_function():
+    # `import keras_smalldata.study.run_study` used to bind the module over the
+    # function of the same name.
+    import importlib
+    import pkgutil
+
+    import keras_smalldata.study as study
+
+    modules = [info.name for info in pkgutil.iter_modules(study.__path__)]
+    assert not set(modules) & set(study._EXPORTS)
+    for name in modules:
+        importlib.import_module(f"keras_smalldata.study.{name}")
+    from keras_smalldata.study import run_study as imported
+
+    assert imported is run_study
+    for name in study._EXPORTS:
+        value = getattr(study, name)
+        assert callable(value) and not hasattr(value, "__path__"), name
+        assert type(value).__name__ != "module", name
