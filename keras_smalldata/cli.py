@@ -384,7 +384,7 @@ def main(argv=None):
 
     >>> argv = "study --data wine --arms knn svc --per-class 5 --repeats 2"
     >>> status = keras_smalldata.cli.main(argv.split() + ["--out", "wine_study"])
-    accuracy, mean ± 95% half-width over the repeats (best in bold)
+    accuracy, mean ± 95% half-width over the repeats (best marked *)
     ...
     Report: wine_study/report.md  (results: wine_study/results.csv)
     >>> status

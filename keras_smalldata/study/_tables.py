@@ -54,17 +54,24 @@ def markdown(table):
     return "\n".join(lines)
 
 
-def text_lines(table, width=80):
+def text_lines(table, width=80, marker=""):
     """The table as lines of at most `width` characters where cells allow.
 
     Columns past `table.key` go into blocks that fit `width`, each block
     repeating the key columns; a block holds at least one column, so a single
-    cell wider than `width` makes a longer line rather than a cut.
+    cell wider than `width` makes a longer line rather than a cut. `marker`
+    is appended to bold cells, for output where bold does not show.
 
     Returns:
         list of `(line, bold)` pairs, `bold` a list of `(start, end)` character
         ranges of bold cells.
     """
+    if marker:
+        rows = [
+            [f"{v} {marker}" if (r, c) in table.bold else v for c, v in enumerate(row)]
+            for r, row in enumerate(table.rows)
+        ]
+        table = dataclasses.replace(table, rows=rows)
     columns = range(len(table.header))
     widths = [
         max([len(table.header[c])] + [len(row[c]) for row in table.rows])
@@ -124,8 +131,12 @@ def format_score(mean, half_width):
     return f"{mean:.3f} ± {half_width:.3f}"
 
 
-def scores_table(summary, best, metric):
-    """Mean ± 95% half-width per arm (rows) and size (columns), winners bold."""
+def scores_table(summary, best, metric, best_in="bold"):
+    """Mean ± 95% half-width per arm (rows) and size (columns), winners bold.
+
+    `best_in`: how the title says the winners are shown (`"bold"`, or
+    `"*"` where bold cannot show and `text_lines` marks them).
+    """
     sizes = sorted(summary["size"].unique())
     winner_of = dict(zip(best["size"], best["arm"], strict=True))
     rows, bold = [], set()
@@ -144,7 +155,8 @@ def scores_table(summary, best, metric):
         rows.append(cells)
     header = ["arm", "kind", *(f"{size} / class" for size in sizes)]
     right = set(range(2, len(header)))
-    title = f"{metric}, mean ± 95% half-width over the repeats (best in bold)"
+    shown = "in bold" if best_in == "bold" else f"marked {best_in}"
+    title = f"{metric}, mean ± 95% half-width over the repeats (best {shown})"
     return Table(title, header, rows, bold, right, key=2)
 
 

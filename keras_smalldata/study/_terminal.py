@@ -42,8 +42,11 @@ def print_summary(results, console=None, metric="accuracy"):
             )
         blocks.append([(line, []) for line in lines])
     summary = summarize(results, metric)
-    table = _tables.scores_table(summary, winners(results, metric), metric)
-    blocks.append(_tables.text_lines(table, width))
+    # Bold does not show in a CI log or a file: winners get a star there.
+    marker = "" if console.is_terminal else "*"
+    best_in = marker or "bold"
+    table = _tables.scores_table(summary, winners(results, metric), metric, best_in)
+    blocks.append(_tables.text_lines(table, width, marker))
     if tests is not None and not tests.empty:
         blocks.append(_tables.text_lines(_tables.verdict_table(tests), width))
     for number, block in enumerate(blocks):

@@ -149,12 +149,18 @@ def _style(curve):
 
 
 def _other_style(index):
-    """A distinct (colour, marker) per arm: tab20 without the contenders' hues."""
+    """A distinct (colour, marker) per arm: tab20 without the contenders' hues.
+
+    tab20 pairs each hue with a lighter shade (blue 0-1, orange 2-3, grey
+    14-15): the strong shades come first, so that few arms get far-apart
+    colours, then the light ones, then grey and light blue and orange.
+    """
     from matplotlib import colormaps
 
     palette = colormaps["tab20"].colors
-    # tab20 pairs each hue with a lighter shade: blue is 0-1, orange 2-3.
-    colours = [palette[i] for i in range(4, 20)] + [palette[1], palette[3]]
+    hues = (4, 6, 8, 10, 12, 16, 18)
+    order = [*hues, *(hue + 1 for hue in hues), 14, 15, 1, 3]
+    colours = [palette[i] for i in order]
     return colours[index % len(colours)], _MARKERS[index // len(colours) % 12]
 
 

@@ -126,3 +126,17 @@ def test_terminal_summary_fits_any_width(width):
         line for line in text.splitlines() if not line.startswith(("-", " "))
     ]
     assert max(len(line) for line in table_lines) <= width
+
+
+def test_winners_get_a_star_where_bold_cannot_show():
+    results = make_results()
+    text = printed(results)
+    assert "(best marked *)" in text
+    lines = {line.split()[0]: line for line in text.splitlines() if line.strip()}
+    assert lines["cnn"].count(" *") == 2 and " *" not in lines["svc"]
+    buffer = io.StringIO()
+    terminal = Console(file=buffer, width=80, force_terminal=True)
+    print_summary(results, terminal)
+    styled = buffer.getvalue()
+    assert "(best in bold)" in styled and " *" not in styled
+    assert "\x1b[1m0.810 ± " in styled  # bold on a terminal
