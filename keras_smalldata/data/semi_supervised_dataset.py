@@ -2,6 +2,7 @@
 
 import math
 import numbers
+import random
 
 import numpy as np
 
@@ -53,7 +54,9 @@ def semi_supervised_dataset(
         y_unlabeled: labels of `x_unlabeled`, for the pseudo-label accuracy
             only, or `None`. Defaults to `None`.
         seed: int or `None`. Seeds the shuffling: the same seed gives the same
-            batches, epoch after epoch. Defaults to `None`.
+            batches, epoch after epoch, whatever TensorFlow's global seed.
+            `None` takes one from Python's `random` (which
+            `keras.utils.set_random_seed` seeds). Defaults to `None`.
 
     Returns:
         A `tf.data.Dataset` of `steps_per_epoch` elements `(inputs, targets)`:
@@ -103,40 +106,80 @@ def semi_supervised_dataset(
             f"`seed` must be a non-negative int or None. Received: seed={seed!r}"
         )
 
+    if seed is None:
+        # Keras' default seeds come from Python's `random`, which
+        # `keras.utils.set_random_seed` seeds.
+        seed = random.randint(0, 2**31 - 2)
     import tensorflow as tf
 
-    labeled = _stream(tf, (x, y), batch_size, seed)
-    unlabeled_parts = x_unlabeled if y_unlabeled is None else (x_unlabeled, y_unlabeled)
-    # Another seed for the unlabeled set: equal-sized sets would otherwise be
-    # shuffled in the same order.
-    unlabeled = _stream(
-        tf, unlabeled_parts, batch_size * ratio, None if seed is None else seed + 1
+    order = _BatchOrder(
+        len(x), len(x_unlabeled), batch_size, batch_size * ratio, steps_per_epoch, seed
     )
+    indices = tf.data.Dataset.from_generator(
+        order,
+        output_signature=(
+            tf.TensorSpec((batch_size,), tf.int64),
+            tf.TensorSpec((batch_size * ratio,), tf.int64),
+        ),
+    )
+    x, y, x_unlabeled = (tf.constant(a) for a in (x, y, x_unlabeled))
+    if y_unlabeled is not None:
+        y_unlabeled = tf.constant(y_unlabeled)
 
-    def arrange(labeled, unlabeled):
-        x_batch, y_batch = labeled
-        targets = {"labeled": y_batch}
+    def gather(labeled, unlabeled):
+        inputs = {
+            "labeled": tf.gather(x, labeled),
+            "unlabeled": tf.gather(x_unlabeled, unlabeled),
+        }
+        targets = {"labeled": tf.gather(y, labeled)}
         if y_unlabeled is not None:
-            unlabeled, targets["unlabeled"] = unlabeled
-        return {"labeled": x_batch, "unlabeled": unlabeled}, targets
+            targets["unlabeled"] = tf.gather(y_unlabeled, unlabeled)
+        return inputs, targets
 
     return (
-        tf.data.Dataset.zip((labeled, unlabeled))
-        .map(arrange)
-        .take(steps_per_epoch)
+        indices.map(gather)
+        .apply(tf.data.experimental.assert_cardinality(steps_per_epoch))
         .prefetch(tf.data.AUTOTUNE)
     )
 
 
-def _stream(tf, arrays, batch_size, seed):
-    """Endless full batches of `arrays`, reshuffled at every pass."""
-    size = len(arrays[0]) if isinstance(arrays, tuple) else len(arrays)
-    return (
-        tf.data.Dataset.from_tensor_slices(arrays)
-        .shuffle(size, seed=seed, reshuffle_each_iteration=True)
-        .repeat()
-        .batch(batch_size, drop_remainder=True)
-    )
+class _BatchOrder:
+    """The sample indices of each step: a generator function per epoch.
+
+    Each call (Keras iterates the dataset anew every epoch) yields one epoch of
+    `(labelled indices, unlabeled indices)` from permutations drawn by numpy
+    from `(seed, set, epoch)`, so the batches depend on `seed` alone (not on
+    TensorFlow's global seed, which `tf.data`'s `shuffle` mixes in and which
+    another thread may reset) and differ from epoch to epoch.
+    """
+
+    def __init__(self, size, unlabeled_size, batch_size, unlabeled_batch, steps, seed):
+        self.sizes = (size, unlabeled_size)
+        self.batches = (batch_size, unlabeled_batch)
+        self.steps = steps
+        self.seed = seed
+        self.epoch = 0
+
+    def __call__(self):
+        epoch, self.epoch = self.epoch, self.epoch + 1
+        streams = [
+            _cycle(np.random.default_rng([self.seed, part, epoch]), size, batch)
+            for part, (size, batch) in enumerate(
+                zip(self.sizes, self.batches, strict=True)
+            )
+        ]
+        for _ in range(self.steps):
+            yield tuple(next(stream) for stream in streams)
+
+
+def _cycle(rng, size, batch_size):
+    """Endless batches of indices of `range(size)`: permutation after permutation."""
+    buffer = np.zeros(0, "int64")
+    while True:
+        while len(buffer) < batch_size:
+            buffer = np.concatenate([buffer, rng.permutation(size)])
+        yield buffer[:batch_size]
+        buffer = buffer[batch_size:]
 
 
 def _check_inputs(x, name):
