@@ -34,9 +34,13 @@ class Job:
     samples: bool = False
 
 
-def plan(config, y, shape, folds):
-    """The study's jobs, group by group with the slowest first (they balance
-    the workers), each group's repeats in order."""
+def plan(config, shape, folds):
+    """The study's jobs: group by group, the slowest first (so that the
+    workers end together), each group's repeats in order.
+
+    The first repeat's synthetic job also draws the VAE samples (images with
+    1 or 3 channels only).
+    """
     from keras_smalldata.study._arms import job_groups
 
     draw = _artefacts.draws_images(config, shape)

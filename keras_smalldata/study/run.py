@@ -129,7 +129,7 @@ def run_study(x, y, config=None, *, unlabeled=None, progress=True, **options):
         pool_and_test(y, config.per_class[-1], config.seed + r)
         for r in range(config.repeats)
     ]
-    jobs = _jobs.plan(config, y, x.shape, folds)
+    jobs = _jobs.plan(config, x.shape, folds)
     total = len(jobs) + 1
     settings = _deep_settings(config, unlabeled)
     if any("transfer" in arm.split("+") for arm in config.arms):
