@@ -10,28 +10,42 @@ from sklearn.utils.validation import check_is_fitted
 
 from keras_smalldata._seeding import seeded
 from keras_smalldata.study import _networks
+from keras_smalldata.study._convergence import CHUNK, Plateau
 from keras_smalldata.study._vae_cache import conditional_vae
 
-TECHNIQUES = ("augment", "synthetic", "transfer")
+TECHNIQUES = ("augment", "synthetic", "transfer", "semi")
+# Keras runs this many steps per call of its training function: fewer Python
+# round-trips on tiny batches.
+_STEPS_PER_EXECUTION = 20
+# Unlabeled samples per labelled one in a `semi` step (FixMatch's mu is 7; 3
+# costs less than half of it per step on 2 cores).
+_SEMI_RATIO = 3
 
 
 class DeepArm(ClassifierMixin, BaseEstimator):
-    """A small network trained for a fixed budget of steps, plus techniques.
+    """A small network trained to convergence, plus techniques.
 
-    On tiny data Keras' per-epoch overhead would dominate hundreds of
-    four-step epochs, so training runs `steps` steps over a repeated, shuffled
-    dataset in 10 epochs.
+    Training runs in chunks of `CHUNK` steps over a repeated, shuffled dataset
+    and stops once the training loss has stopped improving
+    (`_convergence.Plateau`: by less than 0.01 over 3 chunks), or after
+    `steps` steps. The `semi` technique trains with
+    `keras_smalldata.models.SemiSupervised` and stops once neither its
+    supervised loss nor its mask rate improves.
 
     Args:
-        techniques: tuple drawn from `("augment", "synthetic", "transfer")`;
-            empty for the plain network trained from scratch.
+        techniques: tuple drawn from `TECHNIQUES`; empty for the plain
+            network trained from scratch.
         kind: `"images"` or `"tabular"`.
-        steps: int. Training steps with `augment` or `transfer`; otherwise 25
-            epochs within `[steps / 2, steps]`.
+        steps: int. The most training steps.
         vae_steps: int. Steps of the conditional VAE (synthetic samples).
         backbone_path: str. A saved backbone (`transfer`).
         flips: bool. Whether image augmentation may flip.
-        batch_size: int.
+        batch_size: int. Labelled samples per step.
+        unlabeled_pool: array or `None`. Inputs the `semi` technique may use
+            without their labels; the training samples are always among them
+            (as in FixMatch) and are not counted twice.
+        stop_at_plateau: bool. Whether to stop at the plateau; `False` trains
+            all `steps` (to check that the plateau was one).
         seed: int.
     """
 
@@ -39,11 +53,13 @@ class DeepArm(ClassifierMixin, BaseEstimator):
         self,
         techniques=(),
         kind="images",
-        steps=400,
+        steps=3000,
         vae_steps=300,
         backbone_path=None,
         flips=False,
         batch_size=32,
+        unlabeled_pool=None,
+        stop_at_plateau=True,
         seed=0,
     ):
         self.techniques = techniques
@@ -53,26 +69,41 @@ class DeepArm(ClassifierMixin, BaseEstimator):
         self.backbone_path = backbone_path
         self.flips = flips
         self.batch_size = batch_size
+        self.unlabeled_pool = unlabeled_pool
+        self.stop_at_plateau = stop_at_plateau
         self.seed = seed
 
     def fit(self, X, y):
         X = np.asarray(X, "float32")
         self.classes_, y_index = np.unique(y, return_inverse=True)
         with seeded(self.seed):
-            self._train(X, y_index)
+            if "semi" in self.techniques:
+                self._train_semi(X, y_index)
+            else:
+                self._train(X, y_index)
         return self
+
+    def _chunks(self):
+        return max(1, math.ceil(self.steps / CHUNK))
+
+    def _plateau(self, monitors):
+        patience = 3 if self.stop_at_plateau else math.inf
+        return Plateau(monitors, patience=patience)
+
+    def _record(self, plateau):
+        self.curve_ = plateau.curve()
+        self.steps_ = plateau.chunks * CHUNK
+        self.converged_ = plateau.stopped
 
     def _train(self, X, y_index):
         self.model_ = self._network(X, len(self.classes_))
         self.model_.compile(
             keras.optimizers.Adam(1e-3),
             "sparse_categorical_crossentropy",
-            metrics=["accuracy"],
+            steps_per_execution=_STEPS_PER_EXECUTION,
         )
         batch_size = min(self.batch_size, len(X))
-        steps = self._budget(len(X), batch_size)
-        epochs = 10
-        per_epoch = max(1, steps // epochs)
+        plateau = self._plateau({"loss": "min"})
         if "synthetic" in self.techniques:
             from keras_smalldata.data import SyntheticDataGenerator
 
@@ -80,9 +111,8 @@ class DeepArm(ClassifierMixin, BaseEstimator):
                 X, y_index, len(self.classes_), self.kind, self.vae_steps, self.seed
             )
             # A generator's epoch is one pass over the real samples: 2 batches
-            # at 5 per class, where Keras' per-epoch overhead would dominate.
-            # Repeated copies give epochs of about `steps / 10` batches.
-            copies = max(1, math.ceil(per_epoch * batch_size / len(X)))
+            # at 5 per class. Repeated copies give epochs of about a chunk.
+            copies = max(1, math.ceil(CHUNK * batch_size / len(X)))
             data = SyntheticDataGenerator(
                 vae,
                 np.concatenate([X] * copies),
@@ -90,8 +120,7 @@ class DeepArm(ClassifierMixin, BaseEstimator):
                 batch_size=2 * batch_size,
                 seed=self.seed,
             )
-            per_epoch = None
-            epochs = max(1, round(steps / len(data)))
+            steps_per_epoch = None
         else:
             data = (
                 tf.data.Dataset.from_tensor_slices((X, y_index))
@@ -99,48 +128,68 @@ class DeepArm(ClassifierMixin, BaseEstimator):
                 .repeat()
                 .batch(batch_size)
             )
+            steps_per_epoch = CHUNK
         if "transfer" in self.techniques:
             from keras_smalldata.transfer import fine_tune
 
-            if per_epoch is not None:
-                data = data.take(per_epoch)
+            # Frozen backbone for 3 chunks, then fine-tuning until the plateau.
             fine_tune(
                 self.model_,
-                data,
-                epochs=max(1, epochs * 7 // 10),
-                freeze_epochs=max(1, epochs * 3 // 10),
+                data.take(CHUNK) if steps_per_epoch else data,
+                epochs=self._chunks(),
+                freeze_epochs=3,
                 base_lr=2e-3,
+                callbacks=[plateau],
             )
         else:
             self.model_.fit(
                 data,
-                epochs=epochs,
-                steps_per_epoch=per_epoch,
+                epochs=self._chunks(),
+                steps_per_epoch=steps_per_epoch,
                 shuffle=False,  # the dataset is shuffled
+                callbacks=[plateau],
                 verbose=0,
             )
+        self._record(plateau)
 
-    def _budget(self, n, batch_size):
-        """Training steps for `n` samples: all of `steps`, or 25 epochs.
+    def _train_semi(self, X, y_index):
+        from keras_smalldata.data import semi_supervised_dataset
+        from keras_smalldata.models import SemiSupervised
 
-        Augmented data is new at every pass, and fewer steps hurt (digits, 2
-        repeats, 10 / 20 per class: 0.935 / 0.956 with 400 steps, 0.893 /
-        0.917 with 180); so did half the steps for `transfer`'s fine-tuning (5
-        repeats, 5 / 10 / 20 per class: 0.719 / 0.786 / 0.785 against 0.804 /
-        0.825 / 0.840). The other arms train 25 epochs within `[steps / 2,
-        steps]`: 180 steps did as well as 400 at 5 to 20 per class (scratch
-        0.885 / 0.931 / 0.960 against 0.867 / 0.919 / 0.961), and 50 per class
-        keeps nearly all 400 steps.
-        """
-        if "augment" in self.techniques or "transfer" in self.techniques:
-            return self.steps
-        epochs = math.ceil(25 * n / batch_size)
-        return min(self.steps, max(self.steps // 2, epochs))
+        unlabeled = _without_rows(self.unlabeled_pool, X)
+        self.n_unlabeled_ = len(unlabeled)
+        # FixMatch's unlabeled set holds the labelled images too.
+        x_unlabeled = np.concatenate([X, unlabeled]) if len(unlabeled) else X
+        self.model_ = self._network(X, len(self.classes_), augment=False)
+        model = SemiSupervised(
+            self.model_,
+            data_kind=self.kind,
+            value_range=(0, 1),
+            flips=self.flips,
+            seed=self.seed,
+        )
+        model.compile(
+            keras.optimizers.Adam(1e-3), steps_per_execution=_STEPS_PER_EXECUTION
+        )
+        data = semi_supervised_dataset(
+            X,
+            y_index,
+            x_unlabeled,
+            batch_size=min(self.batch_size, len(X)),
+            ratio=_SEMI_RATIO,
+            steps_per_epoch=CHUNK,
+            seed=self.seed,
+        )
+        if self.kind == "tabular":
+            model.adapt(x_unlabeled)
+        plateau = self._plateau({"supervised_loss": "min", "mask_rate": "max"})
+        model.fit(data, epochs=self._chunks(), callbacks=[plateau], verbose=0)
+        self._record(plateau)
 
-    def _network(self, X, num_classes):
+    def _network(self, X, num_classes, augment=True):
         seed = self.seed
         augmentation = []
-        if "augment" in self.techniques:
+        if augment and "augment" in self.techniques:
             if self.kind == "images":
                 augmentation = _networks.image_augmentation(
                     X.shape[1:], self.flips, seed
@@ -162,3 +211,13 @@ class DeepArm(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+def _without_rows(pool, X):
+    """The rows of `pool` that are not rows of `X` (compared byte for byte)."""
+    if pool is None or len(pool) == 0:
+        return np.zeros((0, *X.shape[1:]), "float32")
+    pool = np.asarray(pool, "float32")
+    seen = {row.tobytes() for row in X}
+    keep = [i for i, row in enumerate(pool) if row.tobytes() not in seen]
+    return pool[keep]
