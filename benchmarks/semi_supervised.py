@@ -1,7 +1,7 @@
 """Does FixMatch-style training on the unlabeled pool beat the labels alone?
 
 On digits, with the study's protocol: per seed, a pool of 50 images per class
-(`run_study`'s `pool_and_test`), `--per-class` labelled images per class drawn
+(the study's `pool_and_test`), `--per-class` labelled images per class drawn
 from it, the rest of the pool unlabeled, and every image outside the pool as
 the test set. The study's small CNN is trained for `--steps` steps
 
@@ -16,8 +16,13 @@ those pseudo-labels, the wall time of the fit, its first step (tracing
 included) and the median time of the others (noisy on a shared machine;
 `--threads 1` for one core).
 
-    python benchmarks/semi_supervised.py                   # 3 seeds, 2500 steps
-    python benchmarks/semi_supervised.py --seeds 1 --steps 600
+    python benchmarks/semi_supervised.py                   # 3 seeds, 1000 steps
+    python benchmarks/semi_supervised.py --per-class 10 --distribution-alignment
+    python benchmarks/semi_supervised.py --seeds 1 --steps 300 --threads 1
+
+Measured (docs/semi_supervised.md): 5 labels per class, 1000 steps at 3e-3,
+semi 0.980 +- 0.003 against 0.928 +- 0.038; 10 per class, 0.977 +- 0.008
+against 0.949 +- 0.015.
 """
 
 import argparse
@@ -144,10 +149,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--per-class", type=int, default=5)
-    parser.add_argument("--steps", type=int, default=2500)
+    parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--ratio", type=int, default=3)
-    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--learning-rate", type=float, default=3e-3)
     parser.add_argument("--threshold", type=float, default=0.95)
     parser.add_argument("--distribution-alignment", action="store_true")
     parser.add_argument("--ema", action="store_true", help="Adam(use_ema=True)")
