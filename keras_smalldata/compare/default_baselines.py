@@ -77,68 +77,66 @@ def default_baselines(task="classification", random_state=None, data_kind="tabul
         )
     flatten = FunctionTransformer(_flatten)
     tabular = data_kind == "tabular"
+    models = _MODELS[task]
 
     def prepared(estimator):
         if tabular:
             return make_pipeline(flatten, StandardScaler(), estimator)
         return make_pipeline(flatten, estimator)
 
+    def tuned(model):
+        return models["tuned"](model, data_kind=data_kind, random_state=random_state)
+
+    svm, linear = _NAMES[task]
+    baselines = {
+        f"{svm}_tuned": tuned("svm"),
+        svm: prepared(models["svm"](kernel="rbf")),
+        f"{linear}_tuned": tuned(linear),
+    }
     if task == "classification":
-        baselines = {
-            "svc_tuned": TunedClassifier(
-                "svm", random_state=random_state, data_kind=data_kind
-            ),
-            "svc": prepared(SVC(kernel="rbf")),
-            "logistic_regression_tuned": TunedClassifier(
-                "logistic_regression", data_kind=data_kind, random_state=random_state
-            ),
-            "nearest_neighbor": prepared(KNeighborsClassifier(n_neighbors=1)),
-            "knn": prepared(KNeighborsClassifier(n_neighbors=5, weights="distance")),
-            "random_forest": make_pipeline(
-                flatten,
-                RandomForestClassifier(random_state=random_state),
-            ),
-            "hist_gradient_boosting": make_pipeline(
-                flatten,
-                HistGradientBoostingClassifier(
-                    min_samples_leaf=5, random_state=random_state
-                ),
-            ),
-            "decision_tree": make_pipeline(
-                flatten,
-                DecisionTreeClassifier(random_state=random_state),
-            ),
-        }
-        tuned_boosting = TunedClassifier
+        baselines["nearest_neighbor"] = prepared(KNeighborsClassifier(n_neighbors=1))
     else:
-        baselines = {
-            "svr_tuned": TunedRegressor(
-                "svm", random_state=random_state, data_kind=data_kind
-            ),
-            "svr": prepared(SVR(kernel="rbf")),
-            "ridge_tuned": TunedRegressor(
-                "ridge", random_state=random_state, data_kind=data_kind
-            ),
-            "ridge": prepared(Ridge()),
-            "knn": prepared(KNeighborsRegressor(n_neighbors=5, weights="distance")),
+        baselines["ridge"] = prepared(Ridge())
+    baselines.update(
+        {
+            "knn": prepared(models["knn"](n_neighbors=5, weights="distance")),
             "random_forest": make_pipeline(
-                flatten,
-                RandomForestRegressor(random_state=random_state),
+                flatten, models["forest"](random_state=random_state)
             ),
             "hist_gradient_boosting": make_pipeline(
                 flatten,
-                HistGradientBoostingRegressor(
-                    min_samples_leaf=5, random_state=random_state
-                ),
+                models["boosting"](min_samples_leaf=5, random_state=random_state),
             ),
             "decision_tree": make_pipeline(
-                flatten,
-                DecisionTreeRegressor(random_state=random_state),
+                flatten, models["tree"](random_state=random_state)
             ),
         }
-        tuned_boosting = TunedRegressor
+    )
     if tabular:
-        baselines["hist_gradient_boosting_tuned"] = tuned_boosting(
-            "hist_gradient_boosting", data_kind=data_kind, random_state=random_state
-        )
+        baselines["hist_gradient_boosting_tuned"] = tuned("hist_gradient_boosting")
     return baselines
+
+
+_NAMES = {
+    "classification": ("svc", "logistic_regression"),
+    "regression": ("svr", "ridge"),
+}
+_CLASSIFY = {
+    "svm": SVC,
+    "knn": KNeighborsClassifier,
+    "forest": RandomForestClassifier,
+    "boosting": HistGradientBoostingClassifier,
+    "tree": DecisionTreeClassifier,
+    "tuned": TunedClassifier,
+}
+_MODELS = {
+    "classification": _CLASSIFY,
+    "regression": {
+        "svm": SVR,
+        "knn": KNeighborsRegressor,
+        "forest": RandomForestRegressor,
+        "boosting": HistGradientBoostingRegressor,
+        "tree": DecisionTreeRegressor,
+        "tuned": TunedRegressor,
+    },
+}
