@@ -33,7 +33,7 @@ from keras_smalldata.study._splits import pool_and_test
 
 SIZES = (5, 10, 20, 50)
 POOL = 50
-REPEATS = (3, 5, 10)
+REPEATS = (3, 5)
 GAP = 0.02
 SEEDS_PER_KIND = 3
 
@@ -53,7 +53,7 @@ def simulate_study(x, y, study, repeats):
             for seed in range(2 * SEEDS_PER_KIND):
                 state = np.random.SeedSequence([study, repeat, seed])
                 model = ExtraTreesClassifier(
-                    25, random_state=int(state.generate_state(1)[0])
+                    10, random_state=int(state.generate_state(1)[0])
                 )
                 predicted = model.fit(x[train], y[train]).predict(x[test])
                 row.append(np.mean(predicted == y[test]))
