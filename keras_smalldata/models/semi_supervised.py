@@ -5,6 +5,7 @@ import numpy as np
 from keras import ops
 
 from keras_smalldata._config import check_config
+from keras_smalldata._own_loss import OwnLossModel
 from keras_smalldata.layers._validation import check_choice, check_non_negative
 from keras_smalldata.models import _semi_supervised_checks as checks
 from keras_smalldata.models import _semi_supervised_policies as policies
@@ -18,7 +19,7 @@ _TRAINING_LOGS = ("supervised_loss", "unlabeled_loss", "mask_rate")
 
 
 @keras.saving.register_keras_serializable(package="keras_smalldata")
-class SemiSupervised(keras.Model):
+class SemiSupervised(OwnLossModel, keras.Model):
     """Trains a classifier on labelled and unlabeled data: FixMatch.
 
     Each training step takes a batch of labelled samples and one of unlabeled
@@ -119,6 +120,9 @@ class SemiSupervised(keras.Model):
     >>> model.predict(x[1000:1004], verbose=0).shape
     (4, 10)
     """
+
+    _refused_compile_arguments = ("loss", "loss_weights")
+    _own_loss = "its own cross-entropy losses"
 
     def __init__(
         self,
@@ -409,22 +413,6 @@ class SemiSupervised(keras.Model):
         dummy_predictions = ops.zeros((1, self.num_classes))
         keras.Model.compute_metrics(self, None, dummy_labels, dummy_predictions)
         self.reset_metrics()
-
-    def compile(self, optimizer="adam", **kwargs):
-        for name in ("loss", "loss_weights"):
-            if kwargs.get(name) is not None:
-                raise ValueError(
-                    "SemiSupervised computes its own cross-entropy losses; "
-                    f"compile it without `{name}`. Received: {name}={kwargs[name]!r}"
-                )
-        super().compile(optimizer=optimizer, **kwargs)
-
-    def compile_from_config(self, config):
-        # Keras skips overridden `compile` methods when loading; this one only
-        # rejects a loss, so the saved compile config (loss=None) replays.
-        self.compile(**keras.saving.deserialize_keras_object(config))
-        if self.built:
-            self.optimizer.build(self.trainable_variables)
 
     def get_config(self):
         config = super().get_config()

@@ -8,6 +8,7 @@ import numpy as np
 from keras import ops
 
 from keras_smalldata._config import check_config
+from keras_smalldata._own_loss import OwnLossModel
 from keras_smalldata._random import ReplicaSeedGenerator
 from keras_smalldata.layers._validation import (
     check_choice,
@@ -35,7 +36,7 @@ _TRAIN_STEP = threading.local()
 
 
 @keras.saving.register_keras_serializable(package="keras_smalldata")
-class VAE(DataMethods, EagerMethods, keras.Model):
+class VAE(OwnLossModel, DataMethods, EagerMethods, keras.Model):
     """Variational autoencoder; with `num_classes`, a conditional VAE.
 
     The model minimises the negative evidence lower bound (ELBO): a
@@ -99,6 +100,9 @@ class VAE(DataMethods, EagerMethods, keras.Model):
     >>> vae.sample(4, labels=7, seed=0).shape
     (4, 8, 8, 1)
     """
+
+    _refused_compile_arguments = ("loss", "metrics", "weighted_metrics")
+    _own_loss = "its own loss and metrics"
 
     def __init__(
         self,
@@ -365,22 +369,6 @@ class VAE(DataMethods, EagerMethods, keras.Model):
     def predict_step(self, *args):
         *state, data = args
         return super().predict_step(*state, self._labels_to_inputs(data))
-
-    def compile(self, optimizer="adam", **kwargs):
-        for name in ("loss", "metrics", "weighted_metrics"):
-            if kwargs.get(name) is not None:
-                raise ValueError(
-                    f"VAE computes its own loss and metrics; compile it without "
-                    f"`{name}`. Received: {name}={kwargs[name]!r}"
-                )
-        super().compile(optimizer=optimizer, **kwargs)
-
-    def compile_from_config(self, config):
-        # Keras skips overridden `compile` methods when loading; this one only
-        # rejects a loss, so the saved compile config (loss=None) replays.
-        self.compile(**keras.saving.deserialize_keras_object(config))
-        if self.built:
-            self.optimizer.build(self.trainable_variables)
 
     def get_config(self):
         config = super().get_config()
