@@ -3,7 +3,6 @@
 Each returns one value per sample: the sum over every other axis.
 """
 
-import keras
 import numpy as np
 from keras import ops
 
@@ -33,23 +32,3 @@ def kl_to_standard_normal(z_mean, z_log_var):
     return -0.5 * ops.sum(
         1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var), axis=-1
     )
-
-
-def scale_for_replicas(loss):
-    """Divides the loss by the number of replicas of a `tf.distribute` strategy.
-
-    Keras' TensorFlow trainer sums the replicas' gradients and multiplies the
-    logged loss by the number of replicas, expecting each replica's loss to be
-    pre-divided by it, as its `Loss` objects do
-    (`keras/src/losses/loss.py: scale_loss_for_distribution`). Without this the
-    gradients and the logged loss of a 2-replica run were twice a single
-    device's.
-    """
-    if keras.backend.backend() != "tensorflow":
-        return loss
-    import tensorflow as tf
-
-    num_replicas = tf.distribute.get_strategy().num_replicas_in_sync
-    if num_replicas > 1:
-        loss = loss * (1.0 / num_replicas)
-    return loss

@@ -9,7 +9,7 @@ from keras import ops
 from keras_smalldata._config import check_config
 from keras_smalldata._inference import BatchedInference
 from keras_smalldata._labels import one_hot_tensor
-from keras_smalldata._own_loss import OwnLossModel
+from keras_smalldata._own_loss import OwnLossModel, scale_for_replicas
 from keras_smalldata._random import ReplicaSeedGenerator
 from keras_smalldata.layers._validation import (
     check_choice,
@@ -280,7 +280,7 @@ class VAE(OwnLossModel, DataMethods, keras.Model):
         total = ops.mean(per_sample)
         for loss in self.losses:  # Weight regularizers and activity losses.
             total = total + ops.cast(ops.sum(loss), "float32")
-        return _vae_losses.scale_for_replicas(total)
+        return scale_for_replicas(total)
 
     # TensorFlow and torch call `train_step(data)`; JAX `train_step(state,
     # data)`. Each override moves the labels from `y` into the model inputs and
