@@ -19,7 +19,11 @@ import pytest  # noqa: E402
 from keras_smalldata import layers  # noqa: E402
 from keras_smalldata._config import accepted_arguments, check_config  # noqa: E402
 from keras_smalldata.callbacks import GradualUnfreezing  # noqa: E402
-from keras_smalldata.models import VAE, TestTimeAugmentation  # noqa: E402
+from keras_smalldata.models import (  # noqa: E402
+    VAE,
+    SemiSupervised,
+    TestTimeAugmentation,
+)
 from keras_smalldata.transfer import (  # noqa: E402
     ApplicationPreprocessing,
     DiscriminativeOptimizer,
@@ -189,6 +193,21 @@ def _test_time_augmentation():
     return model, IMAGES
 
 
+def _semi_supervised():
+    classifier = keras.Sequential(
+        [
+            keras.Input((8, 8, 3)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(3, activation="softmax"),
+        ]
+    )
+    model = SemiSupervised(
+        classifier, value_range=(0, 1), distribution_alignment=True, seed=4
+    )
+    model.compile(optimizer="adam")
+    return model, IMAGES
+
+
 def _inference_mode():
     backbone = keras.Sequential(
         [
@@ -262,6 +281,7 @@ OBJECTS = {
     "VAE": (_tabular_vae, "VAE"),
     "conditional VAE": (_image_cvae, "VAE"),
     "TestTimeAugmentation": (_test_time_augmentation, "TestTimeAugmentation"),
+    "SemiSupervised": (_semi_supervised, "SemiSupervised"),
     "InferenceMode": (_inference_mode, "InferenceMode"),
     "ApplicationPreprocessing": (
         _application_preprocessing,
