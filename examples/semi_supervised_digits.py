@@ -24,7 +24,7 @@ import numpy as np  # noqa: E402
 import keras_smalldata  # noqa: E402
 
 POOL = 50
-SHOWN = 8
+SHOWN = 6
 
 
 def classifier():
@@ -87,8 +87,10 @@ def views_and_curves(model, history, unlabeled, steps_per_epoch):
         "weak view": model.weak_augmentation(images, training=True),
         "strong view": model.strong_augmentation(images, training=True),
     }
-    figure = plt.figure(figsize=(11, 3.6))
-    grid = figure.add_gridspec(3, SHOWN + 6)
+    figure = plt.figure(figsize=(11, 4))
+    grid = figure.add_gridspec(
+        3, SHOWN + 2, width_ratios=[1] * SHOWN + [0.4, SHOWN * 0.9], wspace=0.08
+    )
     for row, (name, batch) in enumerate(rows.items()):
         batch = keras.ops.convert_to_numpy(batch)
         for column in range(SHOWN):
@@ -98,7 +100,7 @@ def views_and_curves(model, history, unlabeled, steps_per_epoch):
             axis.set_yticks([])
             if column == 0:
                 axis.set_ylabel(name, fontsize=9)
-    curves = figure.add_subplot(grid[:, SHOWN + 1 :])
+    curves = figure.add_subplot(grid[:, SHOWN + 1])
     steps = steps_per_epoch * np.arange(1, len(history["mask_rate"]) + 1)
     curves.plot(steps, history["mask_rate"], label="mask rate")
     curves.plot(steps, history["pseudo_label_accuracy"], label="pseudo-label accuracy")
@@ -107,7 +109,7 @@ def views_and_curves(model, history, unlabeled, steps_per_epoch):
     curves.set_ylim(0, 1.02)
     curves.grid(alpha=0.3)
     curves.legend(loc="lower right", fontsize=9)
-    figure.tight_layout()
+    figure.subplots_adjust(left=0.04, right=0.98, top=0.95, bottom=0.13)
     return figure
 
 
