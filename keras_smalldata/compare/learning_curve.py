@@ -204,17 +204,16 @@ class LearningCurve:
         )
 
     def __repr__(self):
-        names = list(self.fold_scores["estimator"].unique())
-        sizes = sorted(self.fold_scores["train_size"].unique())
+        names = self.fold_scores["estimator"].unique().tolist()
         return (
-            f"LearningCurve(estimators={names}, train_sizes={sizes}, "
+            f"LearningCurve(estimators={names}, train_sizes={self.train_sizes}, "
             f"per_class={self.per_class})"
         )
 
     @property
     def train_sizes(self):
         """The training sizes, as requested, in increasing order."""
-        return sorted(self.fold_scores["train_size"].unique())
+        return sorted(self.fold_scores["train_size"].unique().tolist())
 
     def compare(self, a, b, train_size, metric=None, alternative="two-sided"):
         """Compares two estimators at one training size.
