@@ -1,5 +1,6 @@
 """`discriminative_optimizer`: smaller learning rates for earlier layers."""
 
+import copy
 import math
 import numbers
 import re
@@ -63,7 +64,7 @@ class DiscriminativeOptimizer(keras.optimizers.MultiOptimizer):
     >>> opt = keras_smalldata.transfer.discriminative_optimizer(model, 1e-3)
     >>> isinstance(opt, keras_smalldata.transfer.DiscriminativeOptimizer)
     True
-    >>> opt.learning_rate = 1e-2  # as ReduceLROnPlateau on a plain optimizer does
+    >>> opt.learning_rate = 1e-2  # every group keeps its ratio to the head
     >>> [round(float(o.learning_rate), 6) for o in opt.optimizers]
     [0.0001, 0.001, 0.01]
     """
@@ -325,7 +326,9 @@ class DiscriminativeOptimizer(keras.optimizers.MultiOptimizer):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         check_config(cls, config, _CONFIG_KEYS)
-        config = dict(config)
+        # A copy: Keras' `Optimizer.from_config` deserializes a schedule in
+        # place, which would change the caller's config.
+        config = copy.deepcopy(config)
         optimizers = [
             keras.saving.deserialize_keras_object(o, custom_objects=custom_objects)
             for o in config.pop("optimizers")
