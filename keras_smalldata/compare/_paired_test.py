@@ -12,6 +12,16 @@ def metric_names(fold_scores):
     return list(dict.fromkeys(fold_scores["metric"]))
 
 
+def resolve_metric(metric, metrics, caller):
+    """`metric`, or the first of `metrics` if `None`; raises if unknown."""
+    metric = metrics[0] if metric is None else metric
+    if metric not in metrics:
+        raise ValueError(
+            f"{caller} expects a metric among {metrics}. Received: metric={metric!r}"
+        )
+    return metric
+
+
 def compare_pair(fold_scores, a, b, metric=None, alternative="two-sided"):
     """Tests `score(a) - score(b)` over the folds of `fold_scores`.
 
@@ -26,12 +36,7 @@ def compare_pair(fold_scores, a, b, metric=None, alternative="two-sided"):
                 f"compare expects estimator names among {names}. "
                 f"Received: {arg}={name!r}"
             )
-    metrics = metric_names(fold_scores)
-    metric = metrics[0] if metric is None else metric
-    if metric not in metrics:
-        raise ValueError(
-            f"compare expects a metric among {metrics}. Received: metric={metric!r}"
-        )
+    metric = resolve_metric(metric, metric_names(fold_scores), "compare")
     if alternative not in ALTERNATIVES:
         raise ValueError(
             f"compare expects `alternative` among {list(ALTERNATIVES)}. "

@@ -256,12 +256,7 @@ class LearningCurve:
         Returns:
             The `matplotlib.axes.Axes` drawn on.
         """
-        metric = self.metrics[0] if metric is None else metric
-        if metric not in self.metrics:
-            raise ValueError(
-                f"plot expects a metric among {self.metrics}. "
-                f"Received: metric={metric!r}"
-            )
+        metric = _paired_test.resolve_metric(metric, self.metrics, "plot")
         x_label = "training samples per class" if self.per_class else "training size"
         return _plot.plot_learning_curve(
             self.results, metric, self.deep_estimators, x_label, ax

@@ -224,11 +224,7 @@ class ModelComparison(BaseEstimator):
         """
         check_is_fitted(self)
         metrics = _paired_test.metric_names(self.fold_scores_)
-        metric = metrics[0] if metric is None else metric
-        if metric not in metrics:
-            raise ValueError(
-                f"plot expects a metric among {metrics}. Received: metric={metric!r}"
-            )
+        metric = _paired_test.resolve_metric(metric, metrics, "plot")
         return _plot.plot_scores(
             self.fold_scores_, list(self.results_.index), metric, ax
         )
