@@ -243,6 +243,23 @@ def _discriminative_optimizer():
     return model, ROWS
 
 
+def _scheduled_discriminative_optimizer():
+    model = keras.Sequential(
+        [keras.Input((5,))] + [keras.layers.Dense(n) for n in (4, 4, 2)]
+    )
+    warm_cosine = keras.optimizers.schedules.CosineDecay(
+        0.0, decay_steps=20, warmup_target=1e-2, warmup_steps=2
+    )
+    model.compile(
+        discriminative_optimizer(model, warm_cosine, num_groups=2),
+        "mse",
+        jit_compile=False,
+    )
+    for _ in range(3):  # past the warm-up: the rates are not zero
+        model.train_on_batch(ROWS, np.ones((6, 2), "float32"))
+    return model, ROWS
+
+
 def _named_backbone_classifier():
     model = build_classifier(
         "MobileNetV3Small",
@@ -288,6 +305,10 @@ OBJECTS = {
         "ApplicationPreprocessing",
     ),
     "DiscriminativeOptimizer": (_discriminative_optimizer, "DiscriminativeOptimizer"),
+    "DiscriminativeOptimizer(schedule)": (
+        _scheduled_discriminative_optimizer,
+        "ScaledSchedule",
+    ),
     "build_classifier(name)": (_named_backbone_classifier, "TrivialAugment"),
     "build_classifier(model)": (_model_backbone_classifier, "RandomGaussianNoise"),
 }
@@ -321,9 +342,16 @@ def test_object_loads_in_safe_mode(name, saved):
             loaded.sample(3, labels=labels, seed=5),
             model.sample(3, labels=labels, seed=5),
         )
-    if name == "DiscriminativeOptimizer":
+    if name.startswith("DiscriminativeOptimizer"):
         assert isinstance(loaded.optimizer, DiscriminativeOptimizer)
         assert loaded.optimizer.ratios == model.optimizer.ratios
+        rates = [float(o.learning_rate) for o in model.optimizer.optimizers]
+        assert rates[-1] > 0
+        assert [float(o.learning_rate) for o in loaded.optimizer.optimizers] == rates
+        # A schedule comes back a schedule, never a float.
+        for optimizer in loaded.optimizer.optimizers:
+            scheduled = isinstance(optimizer.get_config()["learning_rate"], dict)
+            assert scheduled == (name == "DiscriminativeOptimizer(schedule)")
         # Its state came back: one more step moves both models alike.
         for each in (model, loaded):
             each.train_on_batch(ROWS, np.ones((6, 2), "float32"))
