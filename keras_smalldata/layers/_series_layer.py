@@ -11,13 +11,23 @@ from keras_smalldata.layers._augmentation_layer import AugmentationLayer
 
 
 class SeriesAugmentationLayer(AugmentationLayer):
-    """Base of the layers for `(batch, steps, channels)` series."""
+    """Base of the layers for `(batch, steps, channels)` series.
 
-    ranks = (3,)
-    layout = "(batch, steps, channels)"
+    Subclasses draw in `get_random_transformation` and apply the draw to a
+    float32 batch in `transform_series(series, transformation, training)`.
+    """
 
-    def check_rank(self, shape):
-        super().check_rank(shape)
+    _ranks = (3,)
+    _layout = "(batch, steps, channels)"
+
+    def transform_series(self, series, transformation, training=True):
+        raise NotImplementedError
+
+    def _transform(self, x, transformation, training):
+        return self.transform_series(x, transformation, training=training)
+
+    def _check_rank(self, shape):
+        super()._check_rank(shape)
         if shape[1] is not None and shape[1] < 2:
             raise ValueError(
                 f"{type(self).__name__} needs series of at least 2 steps. "

@@ -44,12 +44,15 @@ class MagnitudeWarp(SeriesAugmentationLayer):
         self.stddev = check_non_negative(stddev, "stddev")
         self.knots = check_positive_int(knots, "knots")
 
-    def augment(self, x):
-        shape = ops.shape(x)
-        values = self.random_normal(
-            (shape[0], self.knots + 2, shape[2]), 1.0, self.stddev
+    def get_random_transformation(self, data, training=True, seed=None):
+        shape = ops.shape(data)
+        knots = self._random_normal(
+            (shape[0], self.knots + 2, shape[2]), 1.0, self.stddev, seed=seed
         )
-        return x * smooth_curve(values, shape[1])
+        return {"knots": knots}
+
+    def transform_series(self, series, transformation, training=True):
+        return series * smooth_curve(transformation["knots"], ops.shape(series)[1])
 
     def get_config(self):
         config = super().get_config()

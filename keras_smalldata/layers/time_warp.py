@@ -55,19 +55,23 @@ class TimeWarp(SeriesAugmentationLayer):
         self.stddev = check_non_negative(stddev, "stddev")
         self.knots = check_positive_int(knots, "knots")
 
-    def augment(self, x):
-        shape = ops.shape(x)
-        values = self.random_normal(
-            (shape[0], self.knots + 2, shape[2]), 1.0, self.stddev
+    def get_random_transformation(self, data, training=True, seed=None):
+        shape = ops.shape(data)
+        knots = self._random_normal(
+            (shape[0], self.knots + 2, shape[2]), 1.0, self.stddev, seed=seed
         )
-        speed = ops.maximum(smooth_curve(values, shape[1]), _MIN_SPEED)
+        return {"knots": knots}
+
+    def transform_series(self, series, transformation, training=True):
+        shape = ops.shape(series)
+        speed = ops.maximum(smooth_curve(transformation["knots"], shape[1]), _MIN_SPEED)
         clock = ops.cumsum(speed, axis=1) - speed[:, :1]
         last = ops.cast(shape[1] - 1, "float32")
         clock = clock / clock[:, -1:] * last
         # Pin the end to the last step: XLA's vectorized division (JAX backend)
         # can give x / x = 1 - 2**-24, which moved the last sample off the end.
         clock = ops.where(time_grid(shape[1]) == last, last, clock)
-        return resample(x, clock)
+        return resample(series, clock)
 
     def get_config(self):
         config = super().get_config()
