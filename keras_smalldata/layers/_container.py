@@ -13,7 +13,7 @@ from keras_smalldata.layers._image_layer import check_keys
 
 
 class LayerContainer(AugmentationLayer):
-    """Sends each image through one of `self.branches`, chosen per image.
+    """Sends each image through one of its branches, chosen per image.
 
     A branch is `None` (the identity) or a layer, called with `training=True` on
     the images that drew it, and only on those. The draw,
@@ -29,7 +29,7 @@ class LayerContainer(AugmentationLayer):
 
     def __init__(self, branches, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        self.branches = list(branches)
+        self._branches = list(branches)
 
     def _check_layers(self, layers):
         """Raises `TypeError` unless every item of `layers` is a Keras layer."""
@@ -44,14 +44,14 @@ class LayerContainer(AugmentationLayer):
         super()._check_dtype(dtype)
         # The branches get float32 images: they check the input's own dtype
         # here (an integer dtype against a branch's `value_range`).
-        for layer in self.branches:
+        for layer in self._branches:
             if isinstance(layer, AugmentationLayer):
                 layer._check_dtype(dtype)
 
     def _check_values(self, x):
         # Each branch sees only the images that drew it, maybe none: the
         # branches check the whole batch here instead (once each, eagerly).
-        for layer in self.branches:
+        for layer in self._branches:
             if isinstance(layer, AugmentationLayer):
                 layer._check_values(x)
 
@@ -59,7 +59,7 @@ class LayerContainer(AugmentationLayer):
         if isinstance(input_shape, dict):
             input_shape = input_shape["images"]
         self._check_rank(input_shape)
-        for layer in self.branches:
+        for layer in self._branches:
             if layer is None:
                 continue
             if not layer.built:
@@ -91,7 +91,7 @@ class LayerContainer(AugmentationLayer):
         return ops.squeeze(x, 0) if rank == 3 else x
 
     def _transform(self, x, transformation, training):
-        fns = [_branch_fn(layer) for layer in self.branches]
+        fns = [_branch_fn(layer) for layer in self._branches]
         return apply_by_group(fns, transformation["branch"], x)
 
     def call(self, inputs, training=None):
@@ -103,22 +103,24 @@ class LayerContainer(AugmentationLayer):
         if not training:
             return dict(inputs)
         rank = len(images.shape)
+
+        def batched(value):
+            return ops.expand_dims(value, 0) if rank == 3 else value
+
         data = {"images": self._prepare(images, training)}
         dtypes = {"images": images.dtype}
         if "segmentation_masks" in inputs:
             masks = ops.convert_to_tensor(inputs["segmentation_masks"])
             dtypes["segmentation_masks"] = masks.dtype
             # Float32, as Keras' layers return them; rounded back at the end.
-            data["segmentation_masks"] = self._to_canonical(ops.cast(masks, "float32"))
+            data["segmentation_masks"] = batched(ops.cast(masks, "float32"))
         if "labels" in inputs:
-            data["labels"] = self._to_canonical(ops.convert_to_tensor(inputs["labels"]))
+            data["labels"] = batched(ops.convert_to_tensor(inputs["labels"]))
         if "bounding_boxes" in inputs:
             boxes = _boxes.check_bounding_boxes(
                 type(self).__name__, inputs["bounding_boxes"], rank == 4
             )
-            data["bounding_boxes"] = {
-                key: self._to_canonical(value) for key, value in boxes.items()
-            }
+            data["bounding_boxes"] = {k: batched(v) for k, v in boxes.items()}
         transformation = self.get_random_transformation(data, training=True)
         data = self._transform(data, transformation, True)
         outputs = dict(inputs)

@@ -58,7 +58,7 @@ class RandomChoice(LayerContainer):
                 f"Received: layers={layers!r}"
             )
         super().__init__(list(layers), seed=seed, **kwargs)
-        self._check_layers(self.branches)
+        self._check_layers(self._branches)
         self.layers = list(layers)
 
     def _choose(self, batch_size, seed):

@@ -96,6 +96,8 @@ class TrivialAugment(ImageAugmentationLayer):
     True
     """
 
+    _moves_pixels = True
+
     def __init__(
         self,
         value_range=(0, 255),
@@ -167,7 +169,7 @@ class TrivialAugment(ImageAugmentationLayer):
         group = ops.take(ops.convert_to_tensor(self._group_of_op, "int32"), op)
         fns = [
             lambda x, op, m: x,
-            lambda x, op, m: self._geometric(x, op, m, self.interpolation),
+            self._geometric,
             lambda x, op, m: _color_ops.brightness(x, 1.0 + m),
             lambda x, op, m: _color_ops.color(x, 1.0 + m),
             lambda x, op, m: _color_ops.contrast(x, 1.0 + m),
@@ -234,7 +236,7 @@ class TrivialAugment(ImageAugmentationLayer):
         )
         return {**bounding_boxes, "boxes": moved}
 
-    def _geometric(self, images, op, magnitude, interpolation):
+    def _geometric(self, images, op, magnitude, interpolation=None):
         """Shears, translations and rotations as one batched affine transform."""
         shape = ops.shape(images)
         zero = ops.zeros_like(magnitude)
@@ -244,7 +246,7 @@ class TrivialAugment(ImageAugmentationLayer):
         return ops.image.affine_transform(
             images,
             transform,
-            interpolation=interpolation,
+            interpolation=interpolation or self.interpolation,
             fill_mode="constant",
             fill_value=0,
             data_format="channels_last",

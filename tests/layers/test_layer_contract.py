@@ -38,6 +38,33 @@ def test_every_public_layer_is_registered_once():
     assert all(type(BY_NAME[name].make()).__name__ == name for name in names)
 
 
+# Keras' names for drawing and applying a transformation, and ours for the
+# series and tabular layers: the only public methods a layer adds to Keras'.
+HOOKS = {
+    "get_random_transformation",
+    "transform_images",
+    "transform_labels",
+    "transform_bounding_boxes",
+    "transform_segmentation_masks",
+    "transform_series",
+    "transform_features",
+    "adapt",
+}
+
+
+@parametrize_cases
+def test_public_names_are_the_arguments_and_the_hooks(case):
+    layer = case.make()
+    added = {name for name in dir(layer) if not name.startswith("_")}
+    added -= set(dir(keras.layers.Layer()))
+    # Every image layer has these two, None where it does not take them (as
+    # every Keras image layer has `bounding_box_format`).
+    allowed = set(layer.get_config()) | HOOKS | {"seed_generator"}
+    if case.kind == "image":
+        allowed |= {"value_range", "bounding_box_format"}
+    assert added <= allowed, sorted(added - allowed)
+
+
 @parametrize_cases
 def test_inference_is_deterministic(case, rng):
     x = case.data(rng)
