@@ -15,7 +15,9 @@ under `--out` (by default `docs/images/`, where the guides link them):
 - `semi_supervised`: weak and strong views, mask rate and accuracy while
   training (`examples/semi_supervised_digits.py`);
 - `study`: the learning curve of a small study's report
-  (`examples/study_digits.py`).
+  (`examples/study_digits.py`);
+- `masks_and_boxes`: a photo of `sklearn.datasets.load_sample_images()`, its
+  mask and its boxes, augmented together (`masks_and_boxes` below).
 
 Usage:
 
@@ -41,6 +43,8 @@ import shutil
 import sys
 import tempfile
 import time
+
+import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -71,6 +75,7 @@ FIGURES = {
     "compare": ["compare_learning_curve.png"],
     "semi_supervised": ["semi_supervised.png"],
     "study": ["study_learning_curve.png"],
+    "masks_and_boxes": ["masks_and_boxes.png"],
 }
 
 
@@ -144,6 +149,95 @@ def study(out, quick):
         shutil.copyfile(paths["learning_curve"], out / "study_learning_curve.png")
 
 
+def masks_and_boxes(out, quick):
+    """A photo, its sky mask and two boxes through one augmentation pipeline."""
+    import keras
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.datasets import load_sample_images
+
+    from keras_smalldata import layers
+
+    photo = load_sample_images().images[0]  # china.jpg, 427 x 640
+    image = keras.ops.convert_to_numpy(
+        keras.ops.image.resize(photo.astype("float32"), (160, 240))
+    )
+    # The sky: bright, and bluer than it is red.
+    sky = (image.mean(-1) > 150) & (image[..., 2] > image[..., 0])
+    # The temple's upper pavilion and its lower hall, in pixels of the
+    # 160 x 240 image.
+    boxes = np.array([[[40, 10, 125, 80], [30, 80, 132, 150]]], "float32")
+    data = {
+        "images": np.round(image)[None].astype("uint8"),
+        "segmentation_masks": sky[None, ..., None].astype("uint8"),
+        "bounding_boxes": {"boxes": boxes, "labels": np.array([[1, 2]])},
+    }
+    augment = keras.Sequential(
+        [
+            keras.layers.RandomFlip("horizontal", bounding_box_format="xyxy", seed=0),
+            layers.RandomResizedCrop(
+                160, 240, scale=(0.3, 1.0), bounding_box_format="xyxy", seed=1
+            ),
+            layers.TrivialAugment(bounding_box_format="xyxy", seed=2),
+        ]
+    )
+    draws = 3 if quick else 7
+    batch = {
+        "images": np.repeat(data["images"], draws, axis=0),
+        "segmentation_masks": np.repeat(data["segmentation_masks"], draws, axis=0),
+        "bounding_boxes": {
+            key: np.repeat(value, draws, axis=0)
+            for key, value in data["bounding_boxes"].items()
+        },
+    }
+    augmented = augment(batch, training=True)
+    panels = [data] + [
+        {
+            "images": keras.ops.convert_to_numpy(augmented["images"])[i : i + 1],
+            "segmentation_masks": keras.ops.convert_to_numpy(
+                augmented["segmentation_masks"]
+            )[i : i + 1],
+            "bounding_boxes": {
+                key: keras.ops.convert_to_numpy(value)[i : i + 1]
+                for key, value in augmented["bounding_boxes"].items()
+            },
+        }
+        for i in range(draws)
+    ]
+    columns = 4
+    rows = -(-len(panels) // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(3 * columns, 2.2 * rows))
+    for ax in axes.ravel():
+        ax.axis("off")
+    for ax, panel, title in zip(
+        axes.ravel(),
+        panels,
+        ["input"] + [f"draw {i + 1}" for i in range(draws)],
+        strict=True,
+    ):
+        ax.imshow(np.asarray(panel["images"][0], "uint8"))
+        mask = np.asarray(panel["segmentation_masks"][0, ..., 0]) > 0
+        ax.imshow(np.ma.masked_where(~mask, mask), cmap="winter", alpha=0.45)
+        for box, label in zip(
+            panel["bounding_boxes"]["boxes"][0],
+            panel["bounding_boxes"]["labels"][0],
+            strict=True,
+        ):
+            if label < 0:  # the box left the image
+                continue
+            x1, y1, x2, y2 = box
+            color = "orange" if label == 1 else "magenta"
+            ax.add_patch(
+                plt.Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, color=color)
+            )
+        ax.set_title(title, fontsize=9)
+    figure.tight_layout()
+    figure.savefig(out / "masks_and_boxes.png", dpi=80)
+    plt.close(figure)
+
+
 GROUPS = {
     "augmentation": augmentation,
     "tabular_and_series": tabular_and_series,
@@ -153,6 +247,7 @@ GROUPS = {
     "compare": compare,
     "semi_supervised": semi_supervised,
     "study": study,
+    "masks_and_boxes": masks_and_boxes,
 }
 
 

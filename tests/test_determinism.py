@@ -16,6 +16,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from _layer_cases import CASES  # noqa: E402
 from sklearn.ensemble import RandomForestClassifier  # noqa: E402
 from sklearn.tree import DecisionTreeClassifier  # noqa: E402
 
@@ -32,71 +33,22 @@ from keras_smalldata.models import VAE  # noqa: E402
 from keras_smalldata.study import run_study  # noqa: E402
 
 
-def _inner(seed, offset):
-    return None if seed is None else seed + offset
-
-
-# name -> (data kind, factory(seed)). Containers seed their inner layers too.
-LAYERS = {
-    "FeatureDropout": ("tabular", lambda s: layers.FeatureDropout(0.5, seed=s)),
-    "FeatureNoise": (
-        "tabular",
-        lambda s: layers.FeatureNoise(0.5, feature_std=[1.0] * 5, seed=s),
-    ),
-    "SwapNoise": ("tabular", lambda s: layers.SwapNoise(0.5, seed=s)),
-    "Jitter": ("series", lambda s: layers.Jitter(0.1, seed=s)),
-    "MagnitudeWarp": ("series", lambda s: layers.MagnitudeWarp(0.3, seed=s)),
-    "RandomScaling": ("series", lambda s: layers.RandomScaling(0.2, seed=s)),
-    "TimeWarp": ("series", lambda s: layers.TimeWarp(0.3, seed=s)),
-    "WindowSlice": ("series", lambda s: layers.WindowSlice(0.6, seed=s)),
-    "WindowWarp": ("series", lambda s: layers.WindowWarp(0.3, seed=s)),
-    "RandomGaussianNoise": ("image", lambda s: layers.RandomGaussianNoise(seed=s)),
-    "RandomSaltPepper": ("image", lambda s: layers.RandomSaltPepper(0.3, seed=s)),
-    "RandomResizedCrop": ("image", lambda s: layers.RandomResizedCrop(6, 6, seed=s)),
-    "TrivialAugment": ("image", lambda s: layers.TrivialAugment(seed=s)),
-    "RandomApply": (
-        "image",
-        lambda s: layers.RandomApply(
-            layers.RandomGaussianNoise(seed=_inner(s, 1)), rate=0.5, seed=s
-        ),
-    ),
-    "RandomChoice": (
-        "image",
-        lambda s: layers.RandomChoice(
-            [
-                layers.RandomSaltPepper(0.3, seed=_inner(s, 1)),
-                layers.RandomGaussianNoise(seed=_inner(s, 2)),
-            ],
-            seed=s,
-        ),
-    ),
-}
-
-
-def _data(kind):
-    rng = np.random.default_rng(0)
-    if kind == "image":
-        return rng.uniform(0, 255, (8, 8, 8, 3)).astype("float32")
-    if kind == "tabular":
-        return rng.normal(size=(8, 5)).astype("float32")
-    return rng.normal(size=(4, 16, 2)).astype("float32")
+def _data(case):
+    # Samples that every layer changes in training (SwapNoise needs distinct rows).
+    return case.data(np.random.default_rng(0))
 
 
 def _draws(layer, x, calls=2):
     return [np.asarray(layer(x, training=True)) for _ in range(calls)]
 
 
-parametrize_layers = pytest.mark.parametrize("name", sorted(LAYERS))
-
-
-def test_every_public_layer_is_covered():
-    assert sorted(LAYERS) == sorted(layers.__all__)
+# Every public layer, from the registry the layer contract uses.
+parametrize_layers = pytest.mark.parametrize("case", CASES, ids=str)
 
 
 @parametrize_layers
-def test_same_seed_gives_the_same_sequence_of_draws(name):
-    kind, make = LAYERS[name]
-    x = _data(kind)
+def test_same_seed_gives_the_same_sequence_of_draws(case):
+    make, x = case.make, _data(case)
     first, second = _draws(make(3), x), _draws(make(3), x)
     for a, b in zip(first, second, strict=True):
         np.testing.assert_array_equal(a, b)
@@ -105,16 +57,14 @@ def test_same_seed_gives_the_same_sequence_of_draws(name):
 
 
 @parametrize_layers
-def test_different_seeds_give_different_draws(name):
-    kind, make = LAYERS[name]
-    x = _data(kind)
+def test_different_seeds_give_different_draws(case):
+    make, x = case.make, _data(case)
     assert not np.array_equal(_draws(make(3), x, 1)[0], _draws(make(4), x, 1)[0])
 
 
 @parametrize_layers
-def test_unseeded_layers_differ_unless_keras_seed_is_set(name):
-    kind, make = LAYERS[name]
-    x = _data(kind)
+def test_unseeded_layers_differ_unless_keras_seed_is_set(case):
+    make, x = case.make, _data(case)
     assert not np.array_equal(_draws(make(None), x, 1)[0], _draws(make(None), x, 1)[0])
     # `seed=None` takes its seed from Python's `random`, which
     # `keras.utils.set_random_seed` seeds.
@@ -125,7 +75,7 @@ def test_unseeded_layers_differ_unless_keras_seed_is_set(name):
 
 
 def test_seeded_layer_in_a_sequential_tf_data_map():
-    x = _data("series")
+    x = np.random.default_rng(0).normal(size=(4, 16, 2)).astype("float32")
 
     def batches(seed):
         layer = layers.WindowWarp(0.3, seed=seed)
@@ -171,7 +121,7 @@ def test_mixing_is_seeded_per_epoch_sequence(mix):
 
 
 def _series_arrays():
-    x = _data("series")
+    x = np.random.default_rng(0).normal(size=(4, 16, 2)).astype("float32")
     x = np.concatenate([x, x[::-1]])  # 8 series
     y = keras.utils.to_categorical(np.arange(8) % 2, 2).astype("float32")
     return x, y

@@ -15,6 +15,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from _layer_cases import BY_NAME, CASES  # noqa: E402
 
 from keras_smalldata import layers  # noqa: E402
 from keras_smalldata._config import accepted_arguments, check_config  # noqa: E402
@@ -39,76 +40,17 @@ from keras_smalldata.transfer._optimizer_state import state_by_key  # noqa: E402
 RNG = np.random.default_rng(0)
 IMAGES = RNG.uniform(0, 1, (4, 8, 8, 3)).astype("float32")
 ROWS = RNG.normal(size=(6, 5)).astype("float32")
-SERIES = RNG.normal(size=(4, 12, 2)).astype("float32")
 UNKNOWN = "option_from_the_future"
 
 
-def _feature_noise(seed):
-    layer = layers.FeatureNoise(0.5, seed=seed)
-    layer.adapt(ROWS)
-    return layer
-
-
-def _feature_dropout(seed):
-    layer = layers.FeatureDropout(0.5, fill="mean", columns=[0, 2, 4], seed=seed)
-    layer.adapt(ROWS)
-    return layer
-
-
-# name -> (inputs, factory(seed)).
-LAYERS = {
-    "FeatureDropout": (ROWS, _feature_dropout),
-    "FeatureNoise": (ROWS, _feature_noise),
-    "SwapNoise": (ROWS, lambda s: layers.SwapNoise(0.5, columns=[1, 3], seed=s)),
-    "Jitter": (SERIES, lambda s: layers.Jitter(0.1, seed=s)),
-    "MagnitudeWarp": (SERIES, lambda s: layers.MagnitudeWarp(0.3, knots=3, seed=s)),
-    "RandomScaling": (SERIES, lambda s: layers.RandomScaling(0.2, seed=s)),
-    "TimeWarp": (SERIES, lambda s: layers.TimeWarp(0.3, knots=2, seed=s)),
-    "WindowSlice": (SERIES, lambda s: layers.WindowSlice(0.6, seed=s)),
-    "WindowWarp": (SERIES, lambda s: layers.WindowWarp(0.3, (0.5, 3.0), seed=s)),
-    "RandomGaussianNoise": (
-        IMAGES,
-        lambda s: layers.RandomGaussianNoise(0.1, value_range=(0, 1), seed=s),
-    ),
-    "RandomSaltPepper": (
-        IMAGES,
-        lambda s: layers.RandomSaltPepper(0.3, value_range=(0, 1), seed=s),
-    ),
-    "RandomResizedCrop": (
-        IMAGES,
-        lambda s: layers.RandomResizedCrop(6, 6, interpolation="nearest", seed=s),
-    ),
-    "TrivialAugment": (
-        IMAGES,
-        lambda s: layers.TrivialAugment(value_range=(0, 1), seed=s),
-    ),
-    "RandomApply": (
-        IMAGES,
-        lambda s: layers.RandomApply(
-            layers.RandomGaussianNoise(0.1, value_range=(0, 1), seed=s + 1),
-            rate=0.5,
-            seed=s,
-        ),
-    ),
-    "RandomChoice": (
-        IMAGES,
-        lambda s: layers.RandomChoice(
-            [
-                layers.RandomSaltPepper(0.3, value_range=(0, 1), seed=s + 1),
-                keras.layers.RandomFlip("horizontal", seed=s + 2),
-            ],
-            seed=s,
-        ),
-    ),
-}
-
-
 def _layer_model(name):
-    inputs, make = LAYERS[name]
+    """A small model around layer `name` of the registry the layer contract uses."""
+    case = BY_NAME[name]
+    inputs = case.data(np.random.default_rng(0))
     model = keras.Sequential(
         [
             keras.Input(inputs.shape[1:]),
-            make(3),
+            case.make(3),
             keras.layers.Flatten(),
             keras.layers.Dense(2),
         ]
@@ -137,22 +79,8 @@ def _json(config):
     return json.loads(json.dumps(config))
 
 
-def test_every_public_layer_is_covered():
-    assert sorted(LAYERS) == sorted(layers.__all__)
-
-
-@pytest.mark.parametrize("name", sorted(LAYERS))
-def test_layer_loads_in_safe_mode(name, tmp_path):
-    model, inputs = _layer_model(name)
-    loaded = _save_and_load(model, tmp_path)
-    _predictions_equal(model, loaded, inputs)
-    layer, loaded_layer = model.layers[0], loaded.layers[0]
-    assert type(loaded_layer) is type(layer)
-    assert _json(loaded_layer.get_config()) == _json(layer.get_config())
-    # The seed came back too: the first training draws agree.
-    np.testing.assert_array_equal(
-        loaded_layer(inputs, training=True), layer(inputs, training=True)
-    )
+# The layers' safe-mode round trip is part of the layer contract
+# (tests/layers/test_layer_contract.py::test_keras_save_load_in_safe_mode).
 
 
 # ------------------------------------------------------------- other objects
@@ -651,9 +579,9 @@ def test_object_with_an_unknown_argument_is_reported(name, saved, tmp_path):
         keras.saving.load_model(path, safe_mode=True)
 
 
-@pytest.mark.parametrize("name", sorted(LAYERS))
-def test_from_config_checks_every_layer(name):
-    layer = LAYERS[name][1](3)
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_from_config_checks_every_layer(case):
+    layer = case.make(3)
     config = layer.get_config()
     assert _json(type(layer).from_config(config).get_config()) == _json(config)
     config[UNKNOWN] = 1

@@ -11,22 +11,30 @@ from keras_smalldata._random import ReplicaSeedGenerator
 class AugmentationLayer(keras.layers.Layer):
     """Input checks, dtype handling and the training switch, for any data kind.
 
-    Subclasses set `ranks` (accepted input ranks) and `layout` (how to describe
-    them in errors), and implement `augment(x)` on float32 data. The base class
-    returns the input unchanged unless `training` is truthy (like
+    As in Keras' image preprocessing layers, a layer first draws its random
+    parameters for the batch, `get_random_transformation(data, training)`, then
+    applies them: each data kind's base class names the application after what
+    it transforms (`transform_images`, `transform_series`, `transform_features`),
+    so that one draw can move an image, its mask and its boxes alike.
+
+    The base class returns the input unchanged unless `training` is truthy (like
     `keras.layers.Dropout`), computes in float32 whatever the input dtype, and
-    returns the input's dtype (integers rounded and clipped). Subclasses that do
-    something at inference too (a center crop) set `transforms_at_inference` and
-    implement `infer(x)`. `to_canonical` / `from_canonical` may reshape the input
-    for `augment` (add a batch axis, move channels) and undo it given the input
-    rank. Subclasses may check the dtype further in `check_dtype` (also run on
-    symbolic inputs) and the values of a training call in `check_values` (kept
+    returns the input's dtype (integers rounded and clipped). The draw and the
+    application see a float32 batch in the kind's canonical layout
+    (`_to_canonical` adds a batch axis, moves channels last; `_from_canonical`
+    undoes it given the input rank). Layers that transform at inference too (a
+    center crop) set `_transforms_at_inference`; their draw then gets
+    `training=False`.
+
+    Subclasses set `_ranks` (accepted input ranks) and `_layout` (how to describe
+    them in errors), may check the dtype further in `_check_dtype` (also run on
+    symbolic inputs) and the values of a training call in `_check_values` (kept
     off the per-batch graph: see `_range_checks.py`).
     """
 
-    ranks = ()
-    layout = ""
-    transforms_at_inference = False
+    _ranks = ()
+    _layout = ""
+    _transforms_at_inference = False
 
     def __init__(self, seed=None, **kwargs):
         # Keep the input's dtype (float16 stays float16, uint8 stays uint8)
@@ -38,33 +46,54 @@ class AugmentationLayer(keras.layers.Layer):
         self.seed_generator = ReplicaSeedGenerator(seed)
         self.supports_masking = False
 
-    def augment(self, x):
+    def get_random_transformation(self, data, training=True, seed=None):
+        """Draws this batch's random parameters, one set per sample.
+
+        Args:
+            data: the float32 batch in the canonical layout of the data kind
+                (for image layers, also a dict holding it under `"images"`).
+            training: bool. `False` only for layers that also transform at
+                inference; they return their deterministic transformation.
+            seed: a `keras.random.SeedGenerator`, an int or None (the layer's
+                own generator).
+
+        Returns:
+            A dict of tensors whose first axis is the batch, or None.
+        """
+        return None
+
+    def _transform(self, x, transformation, training):
+        """Applies `transformation` to the canonical batch `x` (the kind's hook)."""
         raise NotImplementedError
-
-    def infer(self, x):
-        return x
-
-    def to_canonical(self, x):
-        return x
-
-    def from_canonical(self, x, rank):
-        return x
 
     def call(self, inputs, training=None):
         inputs = ops.convert_to_tensor(inputs)
-        self.check_rank(inputs.shape)
-        self.check_dtype(inputs.dtype)
-        if not training and not self.transforms_at_inference:
+        self._check_input(inputs)
+        if not training and not self._transforms_at_inference:
             return inputs
+        x = self._prepare(inputs, training)
+        transformation = self.get_random_transformation(x, training=bool(training))
+        x = self._transform(x, transformation, bool(training))
+        return restore_dtype(self._from_canonical(x, len(inputs.shape)), inputs.dtype)
+
+    def _check_input(self, inputs):
+        self._check_rank(inputs.shape)
+        self._check_dtype(inputs.dtype)
+
+    def _prepare(self, inputs, training):
+        """The float32 canonical batch of checked `inputs`."""
         x = ops.cast(inputs, "float32")
         if training:
-            self.check_values(x)
-        x = self.to_canonical(x)
-        x = self.augment(x) if training else self.infer(x)
-        x = self.from_canonical(x, len(inputs.shape))
-        return restore_dtype(x, inputs.dtype)
+            self._check_values(x)
+        return self._to_canonical(x)
 
-    def check_dtype(self, dtype):
+    def _to_canonical(self, x):
+        return x
+
+    def _from_canonical(self, x, rank):
+        return x
+
+    def _check_dtype(self, dtype):
         dtype = keras.backend.standardize_dtype(dtype)
         if not ("int" in dtype or "float" in dtype):
             raise TypeError(
@@ -72,35 +101,39 @@ class AugmentationLayer(keras.layers.Layer):
                 f"Received: inputs.dtype={dtype}"
             )
 
-    def check_values(self, x):
+    def _check_values(self, x):
         pass
 
-    def check_rank(self, shape):
-        if len(shape) not in self.ranks:
-            ranks = " or ".join(str(r) for r in self.ranks)
+    def _check_rank(self, shape):
+        if len(shape) not in self._ranks:
+            ranks = " or ".join(str(r) for r in self._ranks)
             raise ValueError(
                 f"{self.__class__.__name__} expects inputs of rank {ranks} "
-                f"({self.layout}). Received: inputs.shape={tuple(shape)}"
+                f"({self._layout}). Received: inputs.shape={tuple(shape)}"
             )
 
     def compute_output_shape(self, input_shape):
-        self.check_rank(input_shape)
+        self._check_rank(input_shape)
         return tuple(input_shape)
 
     def compute_output_spec(self, inputs, training=None):
         shape = self.compute_output_shape(inputs.shape)
-        self.check_dtype(inputs.dtype)
+        self._check_dtype(inputs.dtype)
         return keras.KerasTensor(shape, dtype=inputs.dtype)
 
-    def random_uniform(self, shape, minval=0.0, maxval=1.0):
+    def _random_uniform(self, shape, minval=0.0, maxval=1.0, seed=None):
         return keras.random.uniform(
-            shape, minval=minval, maxval=maxval, seed=self.seed_generator
+            shape, minval=minval, maxval=maxval, seed=self._seed(seed)
         )
 
-    def random_normal(self, shape, mean=0.0, stddev=1.0):
+    def _random_normal(self, shape, mean=0.0, stddev=1.0, seed=None):
         return keras.random.normal(
-            shape, mean=mean, stddev=stddev, seed=self.seed_generator
+            shape, mean=mean, stddev=stddev, seed=self._seed(seed)
         )
+
+    def _seed(self, seed):
+        """The seed a draw uses: `seed` if given, else the layer's generator."""
+        return self.seed_generator if seed is None else seed
 
     def get_config(self):
         config = super().get_config()

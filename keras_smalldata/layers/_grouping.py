@@ -12,7 +12,7 @@ whole batch and selecting per image: correct, but slower.
 """
 
 import keras
-from keras import ops
+from keras import ops, tree
 
 
 def apply_by_group(fns, group_ids, images, *per_image_args):
@@ -20,37 +20,50 @@ def apply_by_group(fns, group_ids, images, *per_image_args):
 
     Args:
         fns: list of callables `fn(images, *per_image_args) -> images` that keep the
-            shape and dtype of the images they get (any batch size, including 0).
+            structure, shapes and dtypes of the images they get (any batch size,
+            including 0).
         group_ids: int32 tensor of shape `(batch,)` with values in
             `[0, len(fns))`.
-        images: tensor of shape `(batch, ...)`.
+        images: tensor of shape `(batch, ...)`, or a nested structure of such
+            tensors (Keras' dict of images, masks and boxes), split alike.
         *per_image_args: tensors of shape `(batch, ...)`, split like `images`.
     """
+    leaves = tree.flatten(images)
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
         num = len(fns)
         group_ids = tf.cast(group_ids, "int32")
-        positions = tf.dynamic_partition(tf.range(tf.shape(images)[0]), group_ids, num)
-        image_parts = tf.dynamic_partition(images, group_ids, num)
+        positions = tf.dynamic_partition(
+            tf.range(tf.shape(leaves[0])[0]), group_ids, num
+        )
+        leaf_parts = [tf.dynamic_partition(leaf, group_ids, num) for leaf in leaves]
         arg_parts = [tf.dynamic_partition(a, group_ids, num) for a in per_image_args]
         outputs = []
         for i, fn in enumerate(fns):
-            part, args = image_parts[i], [parts[i] for parts in arg_parts]
+            part = tree.pack_sequence_as(images, [p[i] for p in leaf_parts])
+            args = [parts[i] for parts in arg_parts]
             # Empty groups are skipped (several Keras reductions reject them).
-            outputs.append(
-                tf.cond(
-                    tf.shape(part)[0] > 0,
-                    lambda fn=fn, part=part, args=args: fn(part, *args),
-                    lambda part=part: part,
-                )
+            output = tf.cond(
+                tf.shape(leaf_parts[0][i])[0] > 0,
+                lambda fn=fn, part=part, args=args: fn(part, *args),
+                lambda part=part: part,
             )
-        stitched = tf.dynamic_stitch(positions, outputs)
+            outputs.append(tree.flatten(output))
         # dynamic_stitch loses the static shape; restore it.
-        return tf.ensure_shape(stitched, images.shape)
-    result = images
-    rank = len(images.shape)
+        stitched = [
+            tf.ensure_shape(
+                tf.dynamic_stitch(positions, [out[j] for out in outputs]), leaf.shape
+            )
+            for j, leaf in enumerate(leaves)
+        ]
+        return tree.pack_sequence_as(images, stitched)
+    result = leaves
     for i, fn in enumerate(fns):
-        mask = ops.reshape(ops.equal(group_ids, i), (-1,) + (1,) * (rank - 1))
-        result = ops.where(mask, fn(images, *per_image_args), result)
-    return result
+        chosen = ops.equal(group_ids, i)
+        output = tree.flatten(fn(images, *per_image_args))
+        result = [
+            ops.where(ops.reshape(chosen, (-1,) + (1,) * (len(r.shape) - 1)), o, r)
+            for o, r in zip(output, result, strict=True)
+        ]
+    return tree.pack_sequence_as(images, result)

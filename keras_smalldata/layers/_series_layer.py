@@ -8,21 +8,57 @@ classification with neural networks") define the transforms.
 from keras import ops
 
 from keras_smalldata.layers._augmentation_layer import AugmentationLayer
+from keras_smalldata.layers._validation import check_non_negative, check_positive_int
 
 
 class SeriesAugmentationLayer(AugmentationLayer):
-    """Base of the layers for `(batch, steps, channels)` series."""
+    """Base of the layers for `(batch, steps, channels)` series.
 
-    ranks = (3,)
-    layout = "(batch, steps, channels)"
+    Subclasses draw in `get_random_transformation` and apply the draw to a
+    float32 batch in `transform_series(series, transformation, training)`.
+    """
 
-    def check_rank(self, shape):
-        super().check_rank(shape)
+    _ranks = (3,)
+    _layout = "(batch, steps, channels)"
+
+    def transform_series(self, series, transformation, training=True):
+        raise NotImplementedError
+
+    def _transform(self, x, transformation, training):
+        return self.transform_series(x, transformation, training=training)
+
+    def _check_rank(self, shape):
+        super()._check_rank(shape)
         if shape[1] is not None and shape[1] < 2:
             raise ValueError(
                 f"{type(self).__name__} needs series of at least 2 steps. "
                 f"Received: inputs.shape={tuple(shape)}"
             )
+
+
+class SmoothCurveLayer(SeriesAugmentationLayer):
+    """Base of `MagnitudeWarp` and `TimeWarp`: one smooth curve per series.
+
+    The draw is `knots + 2` values from N(1, stddev^2) per series and channel,
+    which `smooth_curve` spreads over the steps in `transform_series`.
+    """
+
+    def __init__(self, stddev=0.2, knots=4, seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        self.stddev = check_non_negative(stddev, "stddev")
+        self.knots = check_positive_int(knots, "knots")
+
+    def get_random_transformation(self, data, training=True, seed=None):
+        shape = ops.shape(data)
+        knots = self._random_normal(
+            (shape[0], self.knots + 2, shape[2]), 1.0, self.stddev, seed=seed
+        )
+        return {"knots": knots}
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"stddev": self.stddev, "knots": self.knots})
+        return config
 
 
 def smooth_curve(knots, steps):

@@ -10,17 +10,25 @@ class TabularAugmentationLayer(AugmentationLayer):
     """Base of the layers for `(batch, features)` rows.
 
     Holds the optional `columns` selection (indices or a boolean mask) and the
-    checks shared by `adapt`.
+    checks shared by `adapt`. Subclasses draw in `get_random_transformation` and
+    apply the draw to a float32 batch in
+    `transform_features(features, transformation, training)`.
     """
 
-    ranks = (2,)
-    layout = "(batch, features)"
+    _ranks = (2,)
+    _layout = "(batch, features)"
 
     def __init__(self, columns=None, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.columns = _check_columns(columns)
 
-    def column_mask(self, num_features):
+    def transform_features(self, features, transformation, training=True):
+        raise NotImplementedError
+
+    def _transform(self, x, transformation, training):
+        return self.transform_features(x, transformation, training=training)
+
+    def _column_mask(self, num_features):
         """float32 `(num_features,)` mask: 1 where the layer may change values."""
         if self.columns is None:
             return ops.ones((num_features,), "float32")
@@ -42,7 +50,7 @@ class TabularAugmentationLayer(AugmentationLayer):
         mask[list(self.columns)] = 1.0
         return ops.convert_to_tensor(mask)
 
-    def statistic(self, name, num_features):
+    def _statistic(self, name, num_features):
         """The adapted per-column statistic `name` as a float32 tensor."""
         values = getattr(self, name)
         if values is None:
@@ -58,9 +66,9 @@ class TabularAugmentationLayer(AugmentationLayer):
         return ops.convert_to_tensor(np.asarray(values, "float32"))
 
     def build(self, input_shape):
-        self.check_rank(input_shape)
+        self._check_rank(input_shape)
         if input_shape[-1] is not None:
-            self.column_mask(input_shape[-1])  # validates `columns`
+            self._column_mask(input_shape[-1])  # validates `columns`
         self.built = True
 
     def get_config(self):

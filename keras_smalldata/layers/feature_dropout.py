@@ -64,25 +64,28 @@ class FeatureDropout(TabularAugmentationLayer):
     def adapt(self, data):
         """Learns each column's mean from `data` (no NaN)."""
         mean, _ = adapt_statistics(data, type(self).__name__)
-        self.column_mask(len(mean))  # validates `columns` against the data
+        self._column_mask(len(mean))  # validates `columns` against the data
         self.feature_mean = mean.tolist()
 
     def call(self, inputs, training=None):
         if self.fill == "mean":
-            self.statistic("feature_mean", ops.shape(inputs)[-1])  # fail early
+            self._statistic("feature_mean", ops.shape(inputs)[-1])  # fail early
         return super().call(inputs, training=training)
 
-    def augment(self, x):
-        num_features = x.shape[-1]
+    def get_random_transformation(self, data, training=True, seed=None):
+        return {"draw": self._random_uniform(ops.shape(data), seed=seed)}
+
+    def transform_features(self, features, transformation, training=True):
+        num_features = features.shape[-1]
         if self.fill == "mean":
-            fill = self.statistic("feature_mean", num_features)
+            fill = self._statistic("feature_mean", num_features)
         else:
             fill = ops.zeros((num_features,), "float32")
         mask = ops.logical_and(
-            self.random_uniform(ops.shape(x)) < self.rate,
-            self.column_mask(num_features) > 0,
+            transformation["draw"] < self.rate,
+            self._column_mask(num_features) > 0,
         )
-        return ops.where(mask, ops.broadcast_to(fill, ops.shape(x)), x)
+        return ops.where(mask, ops.broadcast_to(fill, ops.shape(features)), features)
 
     def get_config(self):
         config = super().get_config()

@@ -57,17 +57,20 @@ class FeatureNoise(TabularAugmentationLayer):
     def adapt(self, data):
         """Learns each feature's standard deviation from `data` (no NaN)."""
         _, std = adapt_statistics(data, type(self).__name__)
-        self.column_mask(len(std))  # validates `columns` against the data
+        self._column_mask(len(std))  # validates `columns` against the data
         self.feature_std = std.tolist()
 
     def call(self, inputs, training=None):
-        self.statistic("feature_std", ops.shape(inputs)[-1])  # fail early
+        self._statistic("feature_std", ops.shape(inputs)[-1])  # fail early
         return super().call(inputs, training=training)
 
-    def augment(self, x):
-        num_features = x.shape[-1]
-        scale = self.statistic("feature_std", num_features) * self.stddev
-        return x + self.random_normal(ops.shape(x)) * scale * self.column_mask(
+    def get_random_transformation(self, data, training=True, seed=None):
+        return {"noise": self._random_normal(ops.shape(data), seed=seed)}
+
+    def transform_features(self, features, transformation, training=True):
+        num_features = features.shape[-1]
+        scale = self._statistic("feature_std", num_features) * self.stddev
+        return features + transformation["noise"] * scale * self._column_mask(
             num_features
         )
 

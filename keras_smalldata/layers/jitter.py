@@ -38,8 +38,12 @@ class Jitter(SeriesAugmentationLayer):
         super().__init__(seed=seed, **kwargs)
         self.stddev = check_non_negative(stddev, "stddev")
 
-    def augment(self, x):
-        return x + self.random_normal(ops.shape(x), stddev=self.stddev)
+    def get_random_transformation(self, data, training=True, seed=None):
+        noise = self._random_normal(ops.shape(data), stddev=self.stddev, seed=seed)
+        return {"noise": noise}
+
+    def transform_series(self, series, transformation, training=True):
+        return series + transformation["noise"]
 
     def get_config(self):
         config = super().get_config()

@@ -3,12 +3,11 @@
 import keras
 from keras import ops
 
-from keras_smalldata.layers._series_layer import SeriesAugmentationLayer, smooth_curve
-from keras_smalldata.layers._validation import check_non_negative, check_positive_int
+from keras_smalldata.layers._series_layer import SmoothCurveLayer, smooth_curve
 
 
 @keras.saving.register_keras_serializable(package="keras_smalldata")
-class MagnitudeWarp(SeriesAugmentationLayer):
+class MagnitudeWarp(SmoothCurveLayer):
     """Multiplies each series by a smooth random curve (Um et al. 2017).
 
     The curve passes through `knots + 2` values drawn from `N(1, stddev^2)`,
@@ -39,19 +38,5 @@ class MagnitudeWarp(SeriesAugmentationLayer):
     True
     """
 
-    def __init__(self, stddev=0.2, knots=4, seed=None, **kwargs):
-        super().__init__(seed=seed, **kwargs)
-        self.stddev = check_non_negative(stddev, "stddev")
-        self.knots = check_positive_int(knots, "knots")
-
-    def augment(self, x):
-        shape = ops.shape(x)
-        values = self.random_normal(
-            (shape[0], self.knots + 2, shape[2]), 1.0, self.stddev
-        )
-        return x * smooth_curve(values, shape[1])
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"stddev": self.stddev, "knots": self.knots})
-        return config
+    def transform_series(self, series, transformation, training=True):
+        return series * smooth_curve(transformation["knots"], ops.shape(series)[1])

@@ -24,6 +24,12 @@ class RandomApply(LayerContainer):
     `model.fit` does) and is the identity otherwise. In a `tf.data` pipeline
     (TensorFlow backend) call it as `layer(images, training=True)`.
 
+    On Keras' dict `{"images", "labels", "bounding_boxes",
+    "segmentation_masks"}` the draw (whether an image goes through `layer`)
+    holds for every entry of the image: `layer` gets the dict of its images and
+    moves masks and boxes as it moves them (give it a `bounding_box_format` for
+    boxes).
+
     Args:
         layer: a `keras.layers.Layer` that keeps the image shape.
         rate: float in [0, 1]. Probability that an image goes through `layer`.
@@ -49,12 +55,12 @@ class RandomApply(LayerContainer):
 
     def __init__(self, layer, rate=0.5, seed=None, **kwargs):
         super().__init__([None, layer], seed=seed, **kwargs)
-        self.check_layers([layer])
+        self._check_layers([layer])
         self.layer = layer
         self.rate = check_fraction(rate, "rate")
 
-    def choose(self, batch_size):
-        draw = keras.random.uniform((batch_size,), seed=self.seed_generator)
+    def _choose(self, batch_size, seed):
+        draw = keras.random.uniform((batch_size,), seed=seed)
         return ops.cast(draw < self.rate, "int32")
 
     def get_config(self):

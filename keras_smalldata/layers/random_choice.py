@@ -20,6 +20,12 @@ class RandomChoice(LayerContainer):
     `model.fit` does) and is the identity otherwise. In a `tf.data` pipeline
     (TensorFlow backend) call it as `layer(images, training=True)`.
 
+    On Keras' dict `{"images", "labels", "bounding_boxes",
+    "segmentation_masks"}` the draw (which layer an image goes through) holds
+    for every entry of the image: each layer gets the dict of its images and
+    moves masks and boxes as it moves them (give the layers a
+    `bounding_box_format` for boxes).
+
     Args:
         layers: non-empty list of `keras.layers.Layer` that keep the image shape.
         seed: int or None. Random seed. Defaults to `None`.
@@ -52,13 +58,11 @@ class RandomChoice(LayerContainer):
                 f"Received: layers={layers!r}"
             )
         super().__init__(list(layers), seed=seed, **kwargs)
-        self.check_layers(self.branches)
+        self._check_layers(self._branches)
         self.layers = list(layers)
 
-    def choose(self, batch_size):
-        draw = keras.random.randint(
-            (batch_size,), 0, len(self.layers), seed=self.seed_generator
-        )
+    def _choose(self, batch_size, seed):
+        draw = keras.random.randint((batch_size,), 0, len(self.layers), seed=seed)
         return ops.cast(draw, "int32")
 
     def get_config(self):

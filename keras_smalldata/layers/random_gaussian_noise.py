@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from keras_smalldata.layers._image_layer import ImageAugmentationLayer
+from keras_smalldata.layers._image_layer import ImageAugmentationLayer, images_of
 from keras_smalldata.layers._validation import check_non_negative
 
 
@@ -18,6 +18,10 @@ class RandomGaussianNoise(ImageAugmentationLayer):
     The layer augments only when called with `training=True` (as `model.fit`
     does) and is the identity otherwise. In a `tf.data` pipeline (TensorFlow
     backend) call it as `layer(images, training=True)`.
+
+    It also takes Keras' dict `{"images", "labels", "bounding_boxes",
+    "segmentation_masks"}`: only the images get the noise; masks, boxes and
+    labels pass through unchanged.
 
     Args:
         stddev: float >= 0. Standard deviation of the noise as a fraction of
@@ -53,14 +57,18 @@ class RandomGaussianNoise(ImageAugmentationLayer):
         )
         self.stddev = check_non_negative(stddev, "stddev")
 
-    def augment(self, images):
+    def get_random_transformation(self, data, training=True, seed=None):
         low, high = self.value_range
         noise = keras.random.normal(
-            ops.shape(images),
+            ops.shape(images_of(data)),
             stddev=self.stddev * (high - low),
-            seed=self.seed_generator,
+            seed=self._seed(seed),
         )
-        return ops.clip(images + noise, low, high)
+        return {"noise": noise}
+
+    def transform_images(self, images, transformation, training=True):
+        low, high = self.value_range
+        return ops.clip(images + transformation["noise"], low, high)
 
     def get_config(self):
         config = super().get_config()

@@ -7,7 +7,7 @@ import keras
 from keras import ops
 
 from keras_smalldata.layers._crop_and_resize import crop_and_resize
-from keras_smalldata.layers._image_layer import ImageAugmentationLayer
+from keras_smalldata.layers._image_layer import ImageAugmentationLayer, images_of
 from keras_smalldata.layers._validation import check_choice, check_positive_int
 
 _NUM_TRIES = 10
@@ -29,6 +29,13 @@ class RandomResizedCrop(ImageAugmentationLayer):
     a `tf.data` pipeline (TensorFlow backend) call it as
     `layer(images, training=True)`.
 
+    Like Keras' image layers, the layer also takes a dict `{"images": ...,
+    "segmentation_masks": ..., "bounding_boxes": {"boxes": ..., "labels": ...},
+    "labels": ...}` and applies each image's box to its mask (nearest
+    neighbours, so labels stay labels) and to its bounding boxes (in
+    `bounding_box_format`; a box is cut at the crop's border, and one left with
+    no area gets the label -1, as in Keras). Labels pass through.
+
     Args:
         height: int. Output height.
         width: int. Output width.
@@ -40,14 +47,20 @@ class RandomResizedCrop(ImageAugmentationLayer):
         seed: int or None. Random seed. Defaults to `None`.
         data_format: `"channels_last"` or `"channels_first"`. Defaults to
             `keras.config.image_data_format()`.
+        bounding_box_format: str or None. The format of `"bounding_boxes"` in a
+            dict input, one of Keras' (`"xyxy"`, `"yxyx"`, `"xywh"`,
+            `"center_xywh"`, `"center_yxhw"` and their `"rel_"` versions).
+            Needed only for such inputs. Defaults to `None`.
 
     Input shape:
         3D `(height, width, channels)` or 4D `(batch, height, width, channels)`
-        (channels first with `data_format="channels_first"`), any dtype.
+        (channels first with `data_format="channels_first"`), any dtype; or a
+        dict of images, masks of the images' shape (any channels), boxes
+        `(batch, num_boxes, 4)` with labels `(batch, num_boxes)`, and labels.
 
     Output shape:
         The input shape with height and width replaced by `height` and `width`;
-        the input's dtype.
+        the input's dtype. A dict input gives a dict of the same keys.
 
     Example:
 
@@ -57,9 +70,29 @@ class RandomResizedCrop(ImageAugmentationLayer):
     (4, 24, 24, 3)
     >>> tuple(layer(images).shape)  # center crop at inference
     (4, 24, 24, 3)
+
+    An image, its mask and its boxes, cropped alike:
+
+    >>> layer = keras_smalldata.layers.RandomResizedCrop(
+    ...     24, 24, bounding_box_format="xyxy", seed=0
+    ... )
+    >>> data = {
+    ...     "images": images,
+    ...     "segmentation_masks": (images[..., :1] > 128).astype("uint8"),
+    ...     "bounding_boxes": {
+    ...         "boxes": np.tile([[[4.0, 4.0, 20.0, 20.0]]], (4, 1, 1)),
+    ...         "labels": np.ones((4, 1), "int32"),
+    ...     },
+    ... }
+    >>> out = layer(data, training=True)
+    >>> tuple(out["segmentation_masks"].shape)
+    (4, 24, 24, 1)
+    >>> tuple(out["bounding_boxes"]["boxes"].shape)
+    (4, 1, 4)
     """
 
-    transforms_at_inference = True
+    _transforms_at_inference = True
+    _moves_pixels = True
 
     def __init__(
         self,
@@ -70,9 +103,15 @@ class RandomResizedCrop(ImageAugmentationLayer):
         interpolation="bilinear",
         seed=None,
         data_format=None,
+        bounding_box_format=None,
         **kwargs,
     ):
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        super().__init__(
+            seed=seed,
+            data_format=data_format,
+            bounding_box_format=bounding_box_format,
+            **kwargs,
+        )
         self.height = check_positive_int(height, "height")
         self.width = check_positive_int(width, "width")
         if not _is_pair(scale) or not 0 < scale[0] <= scale[1] <= 1:
@@ -91,14 +130,25 @@ class RandomResizedCrop(ImageAugmentationLayer):
             interpolation, "interpolation", {"bilinear", "nearest"}
         )
 
-    def augment(self, images):
+    def get_random_transformation(self, data, training=True, seed=None):
+        """Each image's crop box: `{"crop": (batch, 4)}` of (top, left, h, w)."""
+        images = images_of(data)
+        if not training:
+            return {"crop": self._center_crop(images)}
         shape = ops.shape(images)
         batch = shape[0]
         height = ops.cast(shape[1], "float32")
         width = ops.cast(shape[2], "float32")
-        area = height * width * self.random_uniform((batch, _NUM_TRIES), *self.scale)
-        log_ratio = self.random_uniform(
-            (batch, _NUM_TRIES), math.log(self.ratio[0]), math.log(self.ratio[1])
+        area = (
+            height
+            * width
+            * self._random_uniform((batch, _NUM_TRIES), *self.scale, seed=seed)
+        )
+        log_ratio = self._random_uniform(
+            (batch, _NUM_TRIES),
+            math.log(self.ratio[0]),
+            math.log(self.ratio[1]),
+            seed=seed,
         )
         box_w = ops.sqrt(area * ops.exp(log_ratio))
         box_h = ops.sqrt(area / ops.exp(log_ratio))
@@ -112,26 +162,59 @@ class RandomResizedCrop(ImageAugmentationLayer):
         box_h = ops.where(any_fits, box_h, fallback_h)
         box_w = ops.where(any_fits, box_w, fallback_w)
         # Uniform position where it fits; the fallback box is centered.
-        top_draw = ops.where(any_fits, self.random_uniform((batch,)), 0.5)
-        left_draw = ops.where(any_fits, self.random_uniform((batch,)), 0.5)
+        top_draw = ops.where(any_fits, self._random_uniform((batch,), seed=seed), 0.5)
+        left_draw = ops.where(any_fits, self._random_uniform((batch,), seed=seed), 0.5)
         top = top_draw * (height - box_h)
         left = left_draw * (width - box_w)
-        boxes = ops.stack([top, left, box_h, box_w], axis=1)
+        return {"crop": ops.stack([top, left, box_h, box_w], axis=1)}
+
+    def transform_images(self, images, transformation, training=True):
         return crop_and_resize(
-            images, boxes, (self.height, self.width), self.interpolation
+            images,
+            transformation["crop"],
+            (self.height, self.width),
+            self.interpolation,
         )
 
-    def infer(self, images):
+    def transform_segmentation_masks(
+        self, segmentation_masks, transformation, training=True
+    ):
+        # Nearest neighbours: a mask's labels are not blended.
+        return crop_and_resize(
+            segmentation_masks,
+            transformation["crop"],
+            (self.height, self.width),
+            "nearest",
+        )
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
+        # The crop's corner goes to 0 and its sides stretch to the output size;
+        # the base class clips what falls outside.
+        top, left, box_h, box_w = (
+            transformation["crop"][:, i : i + 1] for i in range(4)
+        )
+        x1, y1, x2, y2 = (bounding_boxes["boxes"][..., i] for i in range(4))
+        scale_x = self.width / box_w
+        scale_y = self.height / box_h
+        boxes = ops.stack(
+            [
+                (x1 - left) * scale_x,
+                (y1 - top) * scale_y,
+                (x2 - left) * scale_x,
+                (y2 - top) * scale_y,
+            ],
+            axis=-1,
+        )
+        return {**bounding_boxes, "boxes": boxes}
+
+    def _center_crop(self, images):
         shape = ops.shape(images)
         height = ops.cast(shape[1], "float32")
         width = ops.cast(shape[2], "float32")
         target = self.width / self.height
         box_h, box_w = self._center_box(height, width, (target, target))
         box = ops.stack([(height - box_h) / 2, (width - box_w) / 2, box_h, box_w])
-        boxes = ops.broadcast_to(box[None, :], (shape[0], 4))
-        return crop_and_resize(
-            images, boxes, (self.height, self.width), self.interpolation
-        )
+        return ops.broadcast_to(box[None, :], (shape[0], 4))
 
     @staticmethod
     def _center_box(height, width, ratio_range):
@@ -157,6 +240,7 @@ class RandomResizedCrop(ImageAugmentationLayer):
                 "scale": self.scale,
                 "ratio": self.ratio,
                 "interpolation": self.interpolation,
+                "bounding_box_format": self.bounding_box_format,
             }
         )
         return config

@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from keras_smalldata.layers._image_layer import ImageAugmentationLayer
+from keras_smalldata.layers._image_layer import ImageAugmentationLayer, images_of
 from keras_smalldata.layers._validation import check_fraction
 
 
@@ -18,6 +18,10 @@ class RandomSaltPepper(ImageAugmentationLayer):
     The layer augments only when called with `training=True` (as `model.fit`
     does) and is the identity otherwise. In a `tf.data` pipeline (TensorFlow
     backend) call it as `layer(images, training=True)`.
+
+    It also takes Keras' dict `{"images", "labels", "bounding_boxes",
+    "segmentation_masks"}`: only the images get the salt and pepper; masks, boxes and
+    labels pass through unchanged.
 
     Args:
         rate: float in [0, 1]. Fraction of pixels replaced. Defaults to `0.02`.
@@ -52,9 +56,14 @@ class RandomSaltPepper(ImageAugmentationLayer):
         )
         self.rate = check_fraction(rate, "rate")
 
-    def augment(self, images):
-        shape = ops.shape(images)
-        draw = self.random_uniform((shape[0], shape[1], shape[2], 1))
+    def get_random_transformation(self, data, training=True, seed=None):
+        shape = ops.shape(images_of(data))
+        return {
+            "draw": self._random_uniform((shape[0], shape[1], shape[2], 1), seed=seed)
+        }
+
+    def transform_images(self, images, transformation, training=True):
+        draw = transformation["draw"]
         low, high = self.value_range
         images = ops.where(draw < self.rate / 2, low, images)
         return ops.where(

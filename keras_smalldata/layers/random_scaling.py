@@ -40,10 +40,15 @@ class RandomScaling(SeriesAugmentationLayer):
         super().__init__(seed=seed, **kwargs)
         self.stddev = check_non_negative(stddev, "stddev")
 
-    def augment(self, x):
-        shape = ops.shape(x)
-        factor = self.random_normal((shape[0], 1, shape[2]), 1.0, self.stddev)
-        return x * factor
+    def get_random_transformation(self, data, training=True, seed=None):
+        shape = ops.shape(data)
+        factor = self._random_normal(
+            (shape[0], 1, shape[2]), 1.0, self.stddev, seed=seed
+        )
+        return {"factor": factor}
+
+    def transform_series(self, series, transformation, training=True):
+        return series * transformation["factor"]
 
     def get_config(self):
         config = super().get_config()

@@ -48,16 +48,23 @@ class SwapNoise(TabularAugmentationLayer):
         super().__init__(columns=columns, seed=seed, **kwargs)
         self.rate = check_fraction(rate, "rate")
 
-    def augment(self, x):
-        shape = ops.shape(x)
-        batch = shape[0]
+    def get_random_transformation(self, data, training=True, seed=None):
+        shape = ops.shape(data)
+        # Per entry: which other row gives the value, and whether it swaps.
+        donor = self._random_uniform(shape, seed=seed)
+        swap = self._random_uniform(shape, seed=seed)
+        return {"donor": donor, "swap": swap}
+
+    def transform_features(self, features, transformation, training=True):
+        x = features
+        batch = ops.shape(x)[0]
         # Another row: an offset in [1, batch) from this one, modulo batch.
-        offset = ops.floor(self.random_uniform(shape) * ops.cast(batch - 1, "float32"))
+        offset = ops.floor(transformation["donor"] * ops.cast(batch - 1, "float32"))
         rows = ops.arange(batch)[:, None] + 1 + ops.cast(offset, "int32")
         donors = ops.take_along_axis(x, ops.mod(rows, ops.maximum(batch, 1)), axis=0)
         swap = ops.logical_and(
-            self.random_uniform(shape) < self.rate,
-            self.column_mask(x.shape[-1]) > 0,
+            transformation["swap"] < self.rate,
+            self._column_mask(x.shape[-1]) > 0,
         )
         return ops.where(swap, donors, x)
 

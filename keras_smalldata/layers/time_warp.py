@@ -4,19 +4,18 @@ import keras
 from keras import ops
 
 from keras_smalldata.layers._series_layer import (
-    SeriesAugmentationLayer,
+    SmoothCurveLayer,
     resample,
     smooth_curve,
     time_grid,
 )
-from keras_smalldata.layers._validation import check_non_negative, check_positive_int
 
 # Slowest relative speed of the warped clock; keeps the warp strictly monotone.
 _MIN_SPEED = 0.05
 
 
 @keras.saving.register_keras_serializable(package="keras_smalldata")
-class TimeWarp(SeriesAugmentationLayer):
+class TimeWarp(SmoothCurveLayer):
     """Distorts time smoothly and monotonically (Um et al. 2017).
 
     A smooth random speed curve (a cubic spline through `knots + 2` values drawn
@@ -50,26 +49,13 @@ class TimeWarp(SeriesAugmentationLayer):
     True
     """
 
-    def __init__(self, stddev=0.2, knots=4, seed=None, **kwargs):
-        super().__init__(seed=seed, **kwargs)
-        self.stddev = check_non_negative(stddev, "stddev")
-        self.knots = check_positive_int(knots, "knots")
-
-    def augment(self, x):
-        shape = ops.shape(x)
-        values = self.random_normal(
-            (shape[0], self.knots + 2, shape[2]), 1.0, self.stddev
-        )
-        speed = ops.maximum(smooth_curve(values, shape[1]), _MIN_SPEED)
+    def transform_series(self, series, transformation, training=True):
+        shape = ops.shape(series)
+        speed = ops.maximum(smooth_curve(transformation["knots"], shape[1]), _MIN_SPEED)
         clock = ops.cumsum(speed, axis=1) - speed[:, :1]
         last = ops.cast(shape[1] - 1, "float32")
         clock = clock / clock[:, -1:] * last
         # Pin the end to the last step: XLA's vectorized division (JAX backend)
         # can give x / x = 1 - 2**-24, which moved the last sample off the end.
         clock = ops.where(time_grid(shape[1]) == last, last, clock)
-        return resample(x, clock)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"stddev": self.stddev, "knots": self.knots})
-        return config
+        return resample(series, clock)

@@ -46,12 +46,16 @@ class WindowSlice(SeriesAugmentationLayer):
         super().__init__(seed=seed, **kwargs)
         self.ratio = check_fraction(ratio, "ratio", low_inclusive=False)
 
-    def augment(self, x):
-        shape = ops.shape(x)
+    def get_random_transformation(self, data, training=True, seed=None):
+        # Where the window starts, as a fraction of the room it has.
+        return {"start": self._random_uniform((ops.shape(data)[0], 1, 1), seed=seed)}
+
+    def transform_series(self, series, transformation, training=True):
+        shape = ops.shape(series)
         last = ops.cast(shape[1] - 1, "float32")
         length = self.ratio * last
-        start = self.random_uniform((shape[0], 1, 1)) * (last - length)
-        return resample(x, start + time_grid(shape[1]) * (length / last))
+        start = transformation["start"] * (last - length)
+        return resample(series, start + time_grid(shape[1]) * (length / last))
 
     def get_config(self):
         config = super().get_config()

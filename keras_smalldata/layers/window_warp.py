@@ -68,24 +68,31 @@ class WindowWarp(SeriesAugmentationLayer):
             )
         self.scales = tuple(float(s) for s in scales)
 
-    def augment(self, x):
-        shape = ops.shape(x)
-        last = ops.cast(shape[1] - 1, "float32")
-        window = self.window_ratio * last
-        start = self.random_uniform((shape[0], 1, 1)) * (last - window)
+    def get_random_transformation(self, data, training=True, seed=None):
+        batch = ops.shape(data)[0]
+        # Where the window starts, as a fraction of the room it has.
+        start = self._random_uniform((batch, 1, 1), seed=seed)
         choice = keras.random.randint(
-            (shape[0],), 0, len(self.scales), seed=self.seed_generator
+            (batch,), 0, len(self.scales), seed=self._seed(seed)
         )
         scale = ops.reshape(
             ops.take(ops.convert_to_tensor(self.scales), choice), (-1, 1, 1)
         )
+        return {"start": start, "scale": scale}
+
+    def transform_series(self, series, transformation, training=True):
+        shape = ops.shape(series)
+        last = ops.cast(shape[1] - 1, "float32")
+        window = self.window_ratio * last
+        start = transformation["start"] * (last - window)
+        scale = transformation["scale"]
         stretched = window * scale
         # Position u on the warped time axis, mapped back to original time.
         u = time_grid(shape[1]) * ((last - window + stretched) / last)
         inside = start + (u - start) / scale
         after = u - stretched + window
         clock = ops.where(u < start, u, ops.where(u < start + stretched, inside, after))
-        return resample(x, clock)
+        return resample(series, clock)
 
     def get_config(self):
         config = super().get_config()

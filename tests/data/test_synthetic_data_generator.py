@@ -210,13 +210,18 @@ def test_filter_gives_up_with_a_warning(cvae, digits):
     assert judge.calls == 10
 
 
-def test_filter_with_a_keras_model(cvae, digits):
+def test_filter_with_a_keras_model_labels_the_samples(digits):
+    # An unconditional VAE's samples take the class a Keras model gives them.
     x, y = digits
     judge = keras.Sequential([_classifier(), keras.layers.Softmax()])
     data = SyntheticDataGenerator(
-        cvae, x, y, batch_size=8, filter_model=judge, min_confidence=0.0, seed=0
+        _tiny_vae(num_classes=None), x, y, batch_size=8, filter_model=judge, seed=0
     )
-    assert data[0][0].shape == (8, 8, 8, 1)
+    batch_x, batch_y = data[0]
+    assert batch_x.shape == (8, 8, 8, 1)
+    probabilities = np.asarray(judge(batch_x[4:], training=False))
+    # The only source of labels for an unconditional VAE's samples.
+    np.testing.assert_array_equal(batch_y[4:], np.argmax(probabilities, axis=1))
 
 
 @pytest.mark.parametrize(

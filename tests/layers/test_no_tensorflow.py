@@ -13,8 +13,7 @@ import sys
 import keras
 import numpy as np
 import pytest
-
-from keras_smalldata import layers
+from _layer_cases import CASES
 
 pytestmark = pytest.mark.skipif(
     keras.backend.backend() == "tensorflow",
@@ -22,38 +21,8 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _cases(rng):
-    images = rng.uniform(0, 255, (4, 8, 8, 3)).astype("float32")
-    rows = rng.normal(size=(8, 5)).astype("float32")
-    series = rng.normal(size=(4, 16, 2)).astype("float32")
-    return [
-        (layers.RandomResizedCrop(6, 6, seed=0), images),
-        (layers.TrivialAugment(seed=0), images),
-        (layers.RandomGaussianNoise(0.1, seed=0), images),
-        (layers.RandomSaltPepper(0.1, seed=0), images),
-        (layers.RandomApply(layers.RandomGaussianNoise(0.1), seed=0), images),
-        (
-            layers.RandomChoice(
-                [layers.RandomSaltPepper(0.1), layers.RandomGaussianNoise(0.1)],
-                seed=0,
-            ),
-            images,
-        ),
-        (layers.FeatureNoise(0.1, feature_std=[1.0] * 5, seed=0), rows),
-        (layers.SwapNoise(0.2, seed=0), rows),
-        (layers.FeatureDropout(0.2, seed=0), rows),
-        (layers.Jitter(0.1, seed=0), series),
-        (layers.RandomScaling(0.1, seed=0), series),
-        (layers.MagnitudeWarp(seed=0), series),
-        (layers.TimeWarp(seed=0), series),
-        (layers.WindowSlice(seed=0), series),
-        (layers.WindowWarp(seed=0), series),
-    ]
-
-
 def test_every_layer_runs_with_tensorflow_unimportable(rng, monkeypatch):
-    cases = _cases(rng)
-    assert {type(layer).__name__ for layer, _ in cases} == set(layers.__all__)
+    cases = [(case.make(seed=0), case.per_sample_input(rng)) for case in CASES]
     monkeypatch.setitem(sys.modules, "tensorflow", None)
     with pytest.raises(ImportError):
         import tensorflow  # noqa: F401
