@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from keras_smalldata.layers._fast_random import standard_normal
 from keras_smalldata.layers._image_layer import ImageAugmentationLayer
 from keras_smalldata.layers._validation import check_non_negative
 
@@ -55,12 +56,8 @@ class RandomGaussianNoise(ImageAugmentationLayer):
 
     def augment(self, images):
         low, high = self.value_range
-        noise = keras.random.normal(
-            ops.shape(images),
-            stddev=self.stddev * (high - low),
-            seed=self.seed_generator,
-        )
-        return ops.clip(images + noise, low, high)
+        noise = standard_normal(ops.shape(images), self.seed_generator)
+        return ops.clip(images + noise * (self.stddev * (high - low)), low, high)
 
     def get_config(self):
         config = super().get_config()

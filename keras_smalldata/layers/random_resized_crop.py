@@ -37,6 +37,11 @@ class RandomResizedCrop(ImageAugmentationLayer):
         ratio: tuple of two positive floats. Range of the box aspect ratio
             (width / height). Defaults to `(3/4, 4/3)`.
         interpolation: `"bilinear"` or `"nearest"`. Defaults to `"bilinear"`.
+        horizontal_flip: bool. Whether to also mirror each image left to right
+            with probability 0.5 in training, in the same resampling pass: the
+            usual crop + flip recipe at the cost of the crop alone (a separate
+            `keras.layers.RandomFlip` costs about as much again, see
+            docs/benchmarks.md). Defaults to `False`.
         seed: int or None. Random seed. Defaults to `None`.
         data_format: `"channels_last"` or `"channels_first"`. Defaults to
             `keras.config.image_data_format()`.
@@ -68,6 +73,7 @@ class RandomResizedCrop(ImageAugmentationLayer):
         scale=(0.08, 1.0),
         ratio=(3 / 4, 4 / 3),
         interpolation="bilinear",
+        horizontal_flip=False,
         seed=None,
         data_format=None,
         **kwargs,
@@ -90,16 +96,25 @@ class RandomResizedCrop(ImageAugmentationLayer):
         self.interpolation = check_choice(
             interpolation, "interpolation", {"bilinear", "nearest"}
         )
+        if not isinstance(horizontal_flip, bool):
+            raise TypeError(
+                "`horizontal_flip` must be True or False. "
+                f"Received: horizontal_flip={horizontal_flip!r}"
+            )
+        self.horizontal_flip = horizontal_flip
 
     def augment(self, images):
         shape = ops.shape(images)
         batch = shape[0]
         height = ops.cast(shape[1], "float32")
         width = ops.cast(shape[2], "float32")
-        area = height * width * self.random_uniform((batch, _NUM_TRIES), *self.scale)
-        log_ratio = self.random_uniform(
-            (batch, _NUM_TRIES), math.log(self.ratio[0]), math.log(self.ratio[1])
-        )
+        # Every per-image parameter in one draw: each `keras.random` call adds a
+        # seed update and kernel launches to the batch.
+        draws = self.random_uniform((batch, 2 * _NUM_TRIES + 3))
+        low, high = self.scale
+        area = height * width * (low + (high - low) * draws[:, :_NUM_TRIES])
+        low, high = math.log(self.ratio[0]), math.log(self.ratio[1])
+        log_ratio = low + (high - low) * draws[:, _NUM_TRIES : 2 * _NUM_TRIES]
         box_w = ops.sqrt(area * ops.exp(log_ratio))
         box_h = ops.sqrt(area / ops.exp(log_ratio))
         fits = ops.logical_and(box_w <= width, box_h <= height)
@@ -112,13 +127,12 @@ class RandomResizedCrop(ImageAugmentationLayer):
         box_h = ops.where(any_fits, box_h, fallback_h)
         box_w = ops.where(any_fits, box_w, fallback_w)
         # Uniform position where it fits; the fallback box is centered.
-        top_draw = ops.where(any_fits, self.random_uniform((batch,)), 0.5)
-        left_draw = ops.where(any_fits, self.random_uniform((batch,)), 0.5)
-        top = top_draw * (height - box_h)
-        left = left_draw * (width - box_w)
+        top = ops.where(any_fits, draws[:, 2 * _NUM_TRIES], 0.5) * (height - box_h)
+        left = ops.where(any_fits, draws[:, 2 * _NUM_TRIES + 1], 0.5) * (width - box_w)
         boxes = ops.stack([top, left, box_h, box_w], axis=1)
+        flips = draws[:, 2 * _NUM_TRIES + 2] < 0.5 if self.horizontal_flip else None
         return crop_and_resize(
-            images, boxes, (self.height, self.width), self.interpolation
+            images, boxes, (self.height, self.width), self.interpolation, flips
         )
 
     def infer(self, images):
@@ -157,6 +171,7 @@ class RandomResizedCrop(ImageAugmentationLayer):
                 "scale": self.scale,
                 "ratio": self.ratio,
                 "interpolation": self.interpolation,
+                "horizontal_flip": self.horizontal_flip,
             }
         )
         return config
