@@ -184,7 +184,7 @@ def our_pipelines():
     }
     try:  # `horizontal_flip` is new in issue 18; absent when timing the old code.
         flip_crop = layers.RandomResizedCrop(SIZE, SIZE, horizontal_flip=True, seed=0)
-    except TypeError:
+    except ValueError:  # Keras: "Unrecognized keyword arguments"
         return pipelines
     half_noise = layers.RandomApply(noise, rate=0.5, seed=0)
     pipelines["RRC(horizontal_flip=True) + RandomGaussianNoise"] = (
