@@ -63,3 +63,11 @@ def test_gaussian_noise_layer_adds_normal_noise(stddev):
     residual = (out - 127.5) / (stddev * 255)
     # Clipping is out of reach (127.5 is 25 and 5 standard deviations away).
     assert stats.kstest(residual.ravel(), "norm").pvalue > ALPHA
+
+
+def test_seed_tensors_and_ints_give_fixed_draws():
+    # Keras' get_random_transformation(..., seed=...) passes a seed, not a generator.
+    for seed in (7, np.array([7, 0], "int32")):
+        first = np.asarray(uniform((32,), seed))
+        np.testing.assert_array_equal(first, np.asarray(uniform((32,), seed)))
+    assert not np.allclose(uniform((32,), 7), uniform((32,), 8))
