@@ -3,12 +3,15 @@
 import keras
 from keras import ops
 
+from keras_smalldata.layers._xla import in_xla_context
 
-def crop_and_resize(images, boxes, size, interpolation="bilinear"):
+
+def crop_and_resize(images, boxes, size, interpolation="bilinear", flips=None):
     """Crops a different box from each image and resizes it to `size`.
 
     Sampling is separable (rows, then columns) and uses half-pixel centers, so a
-    box the size of the output reproduces the crop exactly.
+    box the size of the output reproduces the crop exactly; samples that fall
+    outside the image take the value of the nearest edge.
 
     Args:
         images: float tensor `(batch, height, width, channels)`.
@@ -16,49 +19,96 @@ def crop_and_resize(images, boxes, size, interpolation="bilinear"):
             pixels; boxes must lie inside the image.
         size: `(height, width)` of the output.
         interpolation: `"bilinear"` or `"nearest"`.
+        flips: bool tensor `(batch,)` or None. Images whose entry is True come out
+            mirrored left to right, at no extra cost. Defaults to None (none).
     """
-    if keras.backend.backend() == "tensorflow":
-        return _tf_crop_and_resize(images, boxes, size, interpolation)
-    return ops_crop_and_resize(images, boxes, size, interpolation)
+    if keras.backend.backend() == "tensorflow" and not in_xla_context():
+        return _tf_crop_and_resize(images, boxes, size, interpolation, flips)
+    # XLA has no CropAndResize kernel; JAX and torch have no such op.
+    return ops_crop_and_resize(images, boxes, size, interpolation, flips)
 
 
-def _tf_crop_and_resize(images, boxes, size, interpolation):
+def _tf_crop_and_resize(images, boxes, size, interpolation, flips):
     """The same sampling through `tf.image.crop_and_resize`.
 
     Measured at 224x224x3, batch 32: about 3x the throughput of the gathers in
-    `ops_crop_and_resize`. A one-pixel edge padding makes the kernel's
-    extrapolation equal the clamping of the keras.ops version.
+    `ops_crop_and_resize`. The kernel fills samples outside the image with a
+    constant where we clamp to the edge; a one-pixel edge padding makes the two
+    agree, but copying the batch costs about a third of the kernel (profile in
+    docs/benchmarks.md, issue 18), so the batch is padded only when one of its
+    samples falls outside (about a quarter of the batches of a default
+    `RandomResizedCrop` at 224 -> 224).
     """
     import tensorflow as tf
 
-    padded = tf.pad(images, [[0, 0], [1, 1], [1, 1], [0, 0]], mode="SYMMETRIC")
-    last_row = tf.cast(tf.shape(images)[1] + 1, "float32")
-    last_col = tf.cast(tf.shape(images)[2] + 1, "float32")
+    shape = tf.shape(images)
     top, left, box_h, box_w = tf.unstack(tf.cast(boxes, "float32"), axis=1)
-    y1, y2 = _padded_span(top, box_h, size[0], last_row)
-    x1, x2 = _padded_span(left, box_w, size[1], last_col)
-    return tf.image.crop_and_resize(
-        padded,
-        tf.stack([y1, x1, y2, x2], axis=1),
-        tf.range(tf.shape(images)[0]),
-        size,
-        method=interpolation,
+    y_first, y_last = _first_and_last_sample(top, box_h, size[0])
+    x_first, x_last = _first_and_last_sample(left, box_w, size[1])
+    if flips is not None:
+        # crop_and_resize samples a box from x1 to x2 even when x1 > x2.
+        x_first, x_last = (
+            tf.where(flips, x_last, x_first),
+            tf.where(flips, x_first, x_last),
+        )
+    last_row = tf.cast(shape[1] - 1, "float32")
+    last_col = tf.cast(shape[2] - 1, "float32")
+    # A margin keeps the kernel's own rounding of the coordinates inside too.
+    margin = 1e-3
+    inside = tf.logical_and(
+        tf.logical_and(last_row > 0, last_col > 0),
+        tf.reduce_all(
+            tf.stack(
+                [
+                    tf.minimum(y_first, y_last) >= margin,
+                    tf.maximum(y_first, y_last) <= last_row - margin,
+                    tf.minimum(x_first, x_last) >= margin,
+                    tf.maximum(x_first, x_last) <= last_col - margin,
+                ]
+            )
+        ),
     )
+    indices = tf.range(shape[0])
+
+    def unpadded():
+        spans = [y_first / last_row, x_first / last_col]
+        spans += [y_last / last_row, x_last / last_col]
+        return tf.image.crop_and_resize(
+            images, tf.stack(spans, axis=1), indices, size, method=interpolation
+        )
+
+    def padded():
+        # Coordinates shift by one pixel; the padded image has 2 more rows.
+        padded_images = tf.pad(images, [[0, 0], [1, 1], [1, 1], [0, 0]], "SYMMETRIC")
+        spans = [(y_first + 1) / (last_row + 2), (x_first + 1) / (last_col + 2)]
+        spans += [(y_last + 1) / (last_row + 2), (x_last + 1) / (last_col + 2)]
+        return tf.image.crop_and_resize(
+            padded_images, tf.stack(spans, axis=1), indices, size, method=interpolation
+        )
+
+    return tf.cond(inside, unpadded, padded)
 
 
-def _padded_span(start, length, out_size, last):
-    """First and last half-pixel sample, normalized in the padded image."""
+def _first_and_last_sample(start, length, out_size):
+    """Pixel coordinates of the first and last half-pixel sample of a box."""
     step = length / out_size
-    first = start + 0.5 * step + 0.5  # -0.5 for pixel centers, +1 for the padding
-    return first / last, (first + step * (out_size - 1)) / last
+    first = start + 0.5 * step - 0.5
+    return first, first + step * (out_size - 1)
 
 
-def ops_crop_and_resize(images, boxes, size, interpolation="bilinear"):
+def ops_crop_and_resize(images, boxes, size, interpolation="bilinear", flips=None):
     """`crop_and_resize` written with `keras.ops` only (any backend)."""
     height, width = ops.shape(images)[1], ops.shape(images)[2]
     top, left, box_h, box_w = (boxes[:, i : i + 1] for i in range(4))
     rows = _sample_positions(top, box_h, size[0], height, interpolation)
     cols = _sample_positions(left, box_w, size[1], width, interpolation)
+    if flips is not None:
+        # Sampling the columns right to left mirrors the crop.
+        flips = ops.reshape(flips, (-1, 1))
+        cols = tuple(
+            None if c is None else ops.where(flips, ops.flip(c, axis=1), c)
+            for c in cols
+        )
     images = _interpolate(images, rows, axis=1)
     return _interpolate(images, cols, axis=2)
 

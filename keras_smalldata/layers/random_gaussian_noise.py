@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from keras_smalldata.layers._fast_random import standard_normal
 from keras_smalldata.layers._image_layer import ImageAugmentationLayer, images_of
 from keras_smalldata.layers._validation import check_non_negative
 
@@ -59,12 +60,8 @@ class RandomGaussianNoise(ImageAugmentationLayer):
 
     def get_random_transformation(self, data, training=True, seed=None):
         low, high = self.value_range
-        noise = keras.random.normal(
-            ops.shape(images_of(data)),
-            stddev=self.stddev * (high - low),
-            seed=self._seed(seed),
-        )
-        return {"noise": noise}
+        noise = standard_normal(ops.shape(images_of(data)), self._seed(seed))
+        return {"noise": noise * (self.stddev * (high - low))}
 
     def transform_images(self, images, transformation, training=True):
         low, high = self.value_range

@@ -44,6 +44,11 @@ class RandomResizedCrop(ImageAugmentationLayer):
         ratio: tuple of two positive floats. Range of the box aspect ratio
             (width / height). Defaults to `(3/4, 4/3)`.
         interpolation: `"bilinear"` or `"nearest"`. Defaults to `"bilinear"`.
+        horizontal_flip: bool. Whether to also mirror each image (and its mask
+            and boxes) left to right with probability 0.5 in training, in the
+            same resampling pass: the usual crop + flip recipe at the cost of
+            the crop alone (a separate `keras.layers.RandomFlip` costs about as
+            much again, see docs/benchmarks.md). Defaults to `False`.
         seed: int or None. Random seed. Defaults to `None`.
         data_format: `"channels_last"` or `"channels_first"`. Defaults to
             `keras.config.image_data_format()`.
@@ -101,6 +106,7 @@ class RandomResizedCrop(ImageAugmentationLayer):
         scale=(0.08, 1.0),
         ratio=(3 / 4, 4 / 3),
         interpolation="bilinear",
+        horizontal_flip=False,
         seed=None,
         data_format=None,
         bounding_box_format=None,
@@ -129,6 +135,12 @@ class RandomResizedCrop(ImageAugmentationLayer):
         self.interpolation = check_choice(
             interpolation, "interpolation", {"bilinear", "nearest"}
         )
+        if not isinstance(horizontal_flip, bool):
+            raise TypeError(
+                "`horizontal_flip` must be True or False. "
+                f"Received: horizontal_flip={horizontal_flip!r}"
+            )
+        self.horizontal_flip = horizontal_flip
 
     def get_random_transformation(self, data, training=True, seed=None):
         """Each image's crop box: `{"crop": (batch, 4)}` of (top, left, h, w)."""
@@ -139,17 +151,13 @@ class RandomResizedCrop(ImageAugmentationLayer):
         batch = shape[0]
         height = ops.cast(shape[1], "float32")
         width = ops.cast(shape[2], "float32")
-        area = (
-            height
-            * width
-            * self._random_uniform((batch, _NUM_TRIES), *self.scale, seed=seed)
-        )
-        log_ratio = self._random_uniform(
-            (batch, _NUM_TRIES),
-            math.log(self.ratio[0]),
-            math.log(self.ratio[1]),
-            seed=seed,
-        )
+        # Every per-image parameter in one draw: each `keras.random` call adds a
+        # seed update and kernel launches to the batch.
+        draws = self._random_uniform((batch, 2 * _NUM_TRIES + 3), seed=seed)
+        low, high = self.scale
+        area = height * width * (low + (high - low) * draws[:, :_NUM_TRIES])
+        low, high = math.log(self.ratio[0]), math.log(self.ratio[1])
+        log_ratio = low + (high - low) * draws[:, _NUM_TRIES : 2 * _NUM_TRIES]
         box_w = ops.sqrt(area * ops.exp(log_ratio))
         box_h = ops.sqrt(area / ops.exp(log_ratio))
         fits = ops.logical_and(box_w <= width, box_h <= height)
@@ -162,11 +170,12 @@ class RandomResizedCrop(ImageAugmentationLayer):
         box_h = ops.where(any_fits, box_h, fallback_h)
         box_w = ops.where(any_fits, box_w, fallback_w)
         # Uniform position where it fits; the fallback box is centered.
-        top_draw = ops.where(any_fits, self._random_uniform((batch,), seed=seed), 0.5)
-        left_draw = ops.where(any_fits, self._random_uniform((batch,), seed=seed), 0.5)
-        top = top_draw * (height - box_h)
-        left = left_draw * (width - box_w)
-        return {"crop": ops.stack([top, left, box_h, box_w], axis=1)}
+        top = ops.where(any_fits, draws[:, 2 * _NUM_TRIES], 0.5) * (height - box_h)
+        left = ops.where(any_fits, draws[:, 2 * _NUM_TRIES + 1], 0.5) * (width - box_w)
+        crop = ops.stack([top, left, box_h, box_w], axis=1)
+        if not self.horizontal_flip:
+            return {"crop": crop}
+        return {"crop": crop, "flip": draws[:, 2 * _NUM_TRIES + 2] < 0.5}
 
     def transform_images(self, images, transformation, training=True):
         return crop_and_resize(
@@ -174,6 +183,7 @@ class RandomResizedCrop(ImageAugmentationLayer):
             transformation["crop"],
             (self.height, self.width),
             self.interpolation,
+            transformation.get("flip"),
         )
 
     def transform_segmentation_masks(
@@ -185,6 +195,7 @@ class RandomResizedCrop(ImageAugmentationLayer):
             transformation["crop"],
             (self.height, self.width),
             "nearest",
+            transformation.get("flip"),
         )
 
     def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
@@ -205,6 +216,18 @@ class RandomResizedCrop(ImageAugmentationLayer):
             ],
             axis=-1,
         )
+        if "flip" in transformation:
+            flip = transformation["flip"][:, None]
+            x1, x2 = boxes[..., 0], boxes[..., 2]
+            boxes = ops.stack(
+                [
+                    ops.where(flip, self.width - x2, x1),
+                    boxes[..., 1],
+                    ops.where(flip, self.width - x1, x2),
+                    boxes[..., 3],
+                ],
+                axis=-1,
+            )
         return {**bounding_boxes, "boxes": boxes}
 
     def _center_crop(self, images):
@@ -240,6 +263,7 @@ class RandomResizedCrop(ImageAugmentationLayer):
                 "scale": self.scale,
                 "ratio": self.ratio,
                 "interpolation": self.interpolation,
+                "horizontal_flip": self.horizontal_flip,
                 "bounding_box_format": self.bounding_box_format,
             }
         )

@@ -88,3 +88,45 @@ def test_paths_agree_on_random_boxes(rng, monkeypatch):
             patch.setattr(_crop_and_resize, "keras", fake_keras)
             ops_out = np.asarray(crop_and_resize(images, boxes, (5, 7), interpolation))
         np.testing.assert_allclose(tf_out, ops_out, atol=1e-5)
+
+
+def test_flips_mirror_the_chosen_crops(path, rng):
+    images = rng.uniform(0, 1, (3, 12, 16, 2)).astype("float32")
+    boxes = np.array([[1, 2, 9, 11], [0, 0, 12, 16], [3, 4, 5, 6]], "float32")
+    flips = np.array([True, False, True])
+    out = np.asarray(crop_and_resize(images, boxes, (7, 5), flips=flips))
+    plain = np.asarray(crop_and_resize(images, boxes, (7, 5)))
+    np.testing.assert_allclose(out[0], plain[0, :, ::-1], atol=1e-5)
+    np.testing.assert_allclose(out[1], plain[1], atol=1e-5)
+    np.testing.assert_allclose(out[2], plain[2, :, ::-1], atol=1e-5)
+
+
+@tensorflow_only(TF_KERNEL)
+@pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
+def test_batches_sampled_inside_skip_the_padding_and_agree(rng, interpolation):
+    # Boxes larger than the output sample strictly inside the image: the TF path
+    # then skips the padding, and must match the keras.ops version.
+    images = rng.uniform(0, 1, (4, 20, 24, 3)).astype("float32")
+    boxes = np.array(
+        [[1, 2, 12, 15], [5, 0.5, 14, 20], [0.7, 3, 18, 19], [2, 2, 10, 10]],
+        "float32",
+    )
+    flips = np.array([False, True, False, True])
+    expected = _crop_and_resize.ops_crop_and_resize(
+        images, boxes, (6, 7), interpolation, flips
+    )
+    out = crop_and_resize(images, boxes, (6, 7), interpolation, flips)
+    np.testing.assert_allclose(out, expected, atol=1e-5)
+
+
+@tensorflow_only("compiles with tf.function(jit_compile=True)")
+def test_runs_under_xla_and_matches_the_tf_kernel(rng):
+    # CropAndResize has no XLA kernel: under jit_compile the keras.ops form runs.
+    images = rng.uniform(0, 1, (2, 16, 16, 3)).astype("float32")
+    boxes = np.array([[0, 0, 4, 5], [3.5, 2, 10, 12]], "float32")
+    flips = np.array([False, True])
+    compiled = tf.function(
+        lambda x, b, f: crop_and_resize(x, b, (8, 6), flips=f), jit_compile=True
+    )
+    expected = crop_and_resize(images, boxes, (8, 6), flips=flips)
+    np.testing.assert_allclose(compiled(images, boxes, flips), expected, atol=1e-5)

@@ -114,6 +114,20 @@ def test_crop_moves_image_and_mask_alike(rng, training, data_format):
         assert len({m.tobytes() for m in masks}) == len(masks)
 
 
+def test_flipping_crop_moves_image_and_mask_alike(rng):
+    data = sample(rng)
+    layer = layers.RandomResizedCrop(
+        12, 12, interpolation="nearest", horizontal_flip=True, seed=3
+    )
+    out = layer(data, training=True)
+    masks = np.asarray(out["segmentation_masks"])
+    np.testing.assert_array_equal(masks[..., 0], label_of(out["images"]))
+    flips = np.asarray(
+        layer.get_random_transformation(canonical(data["images"]))["flip"]
+    )
+    assert 0 < flips.sum() < len(flips)  # seed 3 flips some images, not all
+
+
 def test_crop_of_a_single_image_and_its_mask(rng):
     data = {k: v[0] for k, v in sample(rng, 1).items()}
     out = layers.RandomResizedCrop(12, 12, interpolation="nearest", seed=0)(
@@ -184,6 +198,32 @@ def test_boxes_follow_the_crop(rng, fmt, training):
     labels = np.tile([1, 2, 3], (8, 1))
     expected, expected_labels = crop_reference(boxes, labels, np.asarray(crop), 16)
     np.testing.assert_allclose(moved, expected, atol=1e-3)
+    np.testing.assert_array_equal(out["labels"], expected_labels)
+
+
+def test_boxes_follow_a_flipping_crop(rng):
+    data = sample(rng)
+    boxes = square_boxes(rng, 8)
+    make = lambda: layers.RandomResizedCrop(  # noqa: E731
+        16,
+        16,
+        scale=(0.2, 0.6),
+        horizontal_flip=True,
+        bounding_box_format="xyxy",
+        seed=7,
+    )
+    out = make()(with_boxes(data, boxes), training=True)["bounding_boxes"]
+    transformation = make().get_random_transformation(canonical(data["images"]))
+    labels = np.tile([1, 2, 3], (8, 1))
+    expected, expected_labels = crop_reference(
+        boxes, labels, np.asarray(transformation["crop"]), 16
+    )
+    flip = np.asarray(transformation["flip"])[:, None]
+    x1, x2 = expected[..., 0].copy(), expected[..., 2].copy()
+    expected[..., 0] = np.where(flip, 16 - x2, x1)
+    expected[..., 2] = np.where(flip, 16 - x1, x2)
+    assert flip.any() and not flip.all()
+    np.testing.assert_allclose(np.asarray(out["boxes"]), expected, atol=1e-3)
     np.testing.assert_array_equal(out["labels"], expected_labels)
 
 

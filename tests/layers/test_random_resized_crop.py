@@ -129,3 +129,27 @@ def test_bad_arguments_raise(kwargs, message):
     kwargs = {"height": 8, "width": 8, **kwargs}
     with pytest.raises(ValueError, match=re.escape(message)):
         RandomResizedCrop(**kwargs)
+
+
+def test_horizontal_flip_mirrors_about_half_the_crops(rng):
+    image = rng.uniform(0, 1, (1, 8, 8, 1)).astype("float32")
+    images = np.repeat(image, 200, axis=0)
+    kwargs = {"scale": (1, 1), "ratio": (1, 1), "seed": 0}
+    out = np.asarray(
+        RandomResizedCrop(8, 8, horizontal_flip=True, **kwargs)(images, training=True)
+    )
+    mirrored = np.all(np.abs(out - image[:, :, ::-1]) < 1e-5, axis=(1, 2, 3))
+    unchanged = np.all(np.abs(out - image) < 1e-5, axis=(1, 2, 3))
+    assert np.all(mirrored | unchanged)
+    assert 70 <= mirrored.sum() <= 130  # Binomial(200, 0.5): mean 100, sd 7
+
+
+def test_horizontal_flip_is_off_at_inference(rng):
+    images = rng.uniform(0, 1, (4, 8, 8, 1)).astype("float32")
+    layer = RandomResizedCrop(8, 8, horizontal_flip=True, seed=0)
+    np.testing.assert_allclose(layer(images), images, atol=1e-5)
+
+
+def test_bad_horizontal_flip_raises():
+    with pytest.raises(TypeError, match="Received: horizontal_flip='yes'"):
+        RandomResizedCrop(8, 8, horizontal_flip="yes")

@@ -1,0 +1,25 @@
+"""Whether TensorFlow is tracing code that XLA will compile.
+
+Some fast TensorFlow CPU kernels have no XLA implementation
+(`tf.image.crop_and_resize` in TensorFlow 2.21): under
+`tf.function(jit_compile=True)`, which is what Keras' `fit` uses with
+`jit_compile=True` (the default on a GPU), compiling them fails with "No
+registered 'CropAndResize' OpKernel for XLA_CPU_JIT devices". Our kernels then
+take their `keras.ops` form, which XLA compiles and fuses with its neighbours.
+
+TensorFlow marks a graph traced for XLA with an XLA control-flow context that
+only its private `control_flow_util` reads (its own `cond_v2` and `while_v2`
+branch on it the same way). That private import lives here and nowhere else.
+"""
+
+
+def in_xla_context():
+    """True while tracing a TensorFlow graph (or a graph nested in one) that
+    will be compiled with XLA; False eagerly and in plain `tf.function`s."""
+    import tensorflow as tf
+    from tensorflow.python.ops import control_flow_util
+
+    if tf.executing_eagerly():
+        return False
+    graph = tf.compat.v1.get_default_graph()
+    return control_flow_util.GraphOrParentsInXlaContext(graph)
