@@ -1,7 +1,7 @@
-"""The study's live progress bar in a terminal (its summary: `_terminal`).
+"""The study's live progress bar in a terminal (its summary: `terminal`).
 
-Uses rich, imported here only; `keras_smalldata.cli` imports this module inside
-the `study` command.
+Uses rich, imported here only: `keras_smalldata.study.StudyProgress` is loaded
+on first access.
 """
 
 from rich.console import Console
@@ -20,7 +20,21 @@ class StudyProgress:
 
     Use it as a context manager around `run_study` and pass it as `progress`.
     The bar goes to stderr, so that stdout keeps only the final tables.
-    `started` tells whether `run_study` has reported anything yet.
+    `started` tells whether `run_study` has reported anything yet: an error
+    raised before is one of the arguments, not of the study.
+
+    Args:
+        console: a `rich.console.Console`, or `None` for one on stderr.
+
+    Example:
+
+    >>> x, y = keras_smalldata.datasets.load_wine()
+    >>> with keras_smalldata.study.StudyProgress() as progress:
+    ...     result = keras_smalldata.study.run_study(
+    ...         x, y, per_class=[3], arms=["knn"], repeats=2, progress=progress
+    ...     )
+    >>> progress.started
+    True
     """
 
     def __init__(self, console=None):
