@@ -9,6 +9,7 @@ from sklearn.exceptions import FitFailedWarning, NotFittedError
 from sklearn.model_selection import RepeatedKFold, RepeatedStratifiedKFold, check_cv
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
+from keras_smalldata._seeding import seed_from
 from keras_smalldata._statistics import ALTERNATIVES, corrected_ttest
 from keras_smalldata.compare import (
     _estimators,
@@ -172,7 +173,7 @@ class ModelComparison(BaseEstimator):
     def _cv(self, task, y):
         classification = task == "classification"
         if self.cv is None:
-            seed = _estimators.seed_from(self.random_state)
+            seed = seed_from(self.random_state, "ModelComparison")
             splitter = RepeatedStratifiedKFold if classification else RepeatedKFold
             return splitter(n_splits=5, n_repeats=3, random_state=seed)
         return check_cv(self.cv, y, classifier=classification)
@@ -332,7 +333,7 @@ class ModelComparison(BaseEstimator):
             train_sizes, per_class, setup["splits"], y, setup["task"]
         )
         counts = [to_count(size) for size in sizes]
-        rng = np.random.default_rng(_estimators.seed_from(self.random_state))
+        rng = np.random.default_rng(seed_from(self.random_state, "ModelComparison"))
         stratify = setup["task"] == "classification"
         subsets = [
             _learning_curve.nested_subsets(train, y, counts, per_class, stratify, rng)

@@ -3,7 +3,7 @@
 import numpy as np
 
 from keras_smalldata._seeding import seeded
-from keras_smalldata.layers._validation import check_finite_array, check_positive_int
+from keras_smalldata._validation import check_finite_array, check_positive_int
 from keras_smalldata.models import VAE
 from keras_smalldata.models._vae_data import check_data_range
 from keras_smalldata.models._vae_labels import integer_labels

@@ -5,9 +5,9 @@ import warnings
 import keras
 from keras import ops
 
+from keras_smalldata._validation import check_choice, check_value_range
 from keras_smalldata.layers import _range_checks
 from keras_smalldata.layers._augmentation_layer import AugmentationLayer
-from keras_smalldata.layers._validation import check_choice, check_value_range
 
 
 class ImageAugmentationLayer(AugmentationLayer):

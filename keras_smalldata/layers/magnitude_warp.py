@@ -3,8 +3,8 @@
 import keras
 from keras import ops
 
+from keras_smalldata._validation import check_non_negative, check_positive_int
 from keras_smalldata.layers._series_layer import SeriesAugmentationLayer, smooth_curve
-from keras_smalldata.layers._validation import check_non_negative, check_positive_int
 
 
 @keras.saving.register_keras_serializable(package="keras_smalldata")

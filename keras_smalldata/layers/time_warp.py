@@ -3,13 +3,13 @@
 import keras
 from keras import ops
 
+from keras_smalldata._validation import check_non_negative, check_positive_int
 from keras_smalldata.layers._series_layer import (
     SeriesAugmentationLayer,
     resample,
     smooth_curve,
     time_grid,
 )
-from keras_smalldata.layers._validation import check_non_negative, check_positive_int
 
 # Slowest relative speed of the warped clock; keeps the warp strictly monotone.
 _MIN_SPEED = 0.05

@@ -19,7 +19,7 @@ import sys
 
 import keras
 
-from keras_smalldata.layers._validation import check_finite_array
+from keras_smalldata._validation import check_finite_array
 from keras_smalldata.models._vae_labels import one_hot_array
 
 # Float32 rounding of data scaled into [0, 1] (e.g. `x / 255.0`) stays within.

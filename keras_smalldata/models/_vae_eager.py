@@ -6,7 +6,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_smalldata.layers._validation import (
+from keras_smalldata._validation import (
     check_finite_array,
     check_non_negative,
     check_positive_int,

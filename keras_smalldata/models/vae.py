@@ -10,8 +10,9 @@ from keras import ops
 from keras_smalldata._config import check_config
 from keras_smalldata._own_loss import OwnLossModel
 from keras_smalldata._random import ReplicaSeedGenerator
-from keras_smalldata.layers._validation import (
+from keras_smalldata._validation import (
     check_choice,
+    check_int,
     check_non_negative,
     check_positive_int,
 )
@@ -119,16 +120,9 @@ class VAE(OwnLossModel, DataMethods, EagerMethods, keras.Model):
         self.latent_dim = check_positive_int(latent_dim, "latent_dim")
         self.beta = check_non_negative(beta, "beta")
         self.likelihood = check_choice(likelihood, "likelihood", _LIKELIHOODS)
-        if num_classes is not None and (
-            not isinstance(num_classes, numbers.Integral)
-            or isinstance(num_classes, bool)
-            or num_classes < 2
-        ):
-            raise ValueError(
-                "`num_classes` must be an integer of at least 2, or None for an "
-                f"unconditional VAE. Received: num_classes={num_classes!r}"
-            )
-        self.num_classes = None if num_classes is None else int(num_classes)
+        self.num_classes = check_int(
+            num_classes, "num_classes", low=2, none_ok=True, hint="None: unconditional"
+        )
         self.seed = seed
         self.encoder = encoder
         self.decoder = decoder
