@@ -52,6 +52,7 @@ def check_int(value, name, low=1, none_ok=False, hint=None):
 
 
 def check_positive_int(value, name):
+    """Returns `value` as an int >= 1."""
     return check_int(value, name, low=1)
 
 
@@ -105,10 +106,12 @@ def check_fraction(value, name, low_inclusive=True):
 
 
 def check_non_negative(value, name):
+    """Returns `value` as a finite float >= 0."""
     return check_number(value, name, low=0)
 
 
 def check_bool(value, name):
+    """Returns `value` if it is a Python bool (not 0, 1 or a string)."""
     if not isinstance(value, bool):
         raise ValueError(f"`{name}` must be a bool. Received: {name}={value!r}")
     return value

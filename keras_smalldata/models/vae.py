@@ -121,7 +121,11 @@ class VAE(OwnLossModel, DataMethods, EagerMethods, keras.Model):
         self.beta = check_non_negative(beta, "beta")
         self.likelihood = check_choice(likelihood, "likelihood", _LIKELIHOODS)
         self.num_classes = check_int(
-            num_classes, "num_classes", low=2, none_ok=True, hint="None: unconditional"
+            num_classes,
+            "num_classes",
+            low=2,
+            none_ok=True,
+            hint="None for an unconditional VAE",
         )
         self.seed = seed
         self.encoder = encoder

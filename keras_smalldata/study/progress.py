@@ -28,11 +28,10 @@ class StudyProgress:
 
     Example:
 
-    >>> x, y = keras_smalldata.datasets.load_wine()
+    `run_study(x, y, progress=progress)` calls it as below, once per job done.
+
     >>> with keras_smalldata.study.StudyProgress() as progress:
-    ...     result = keras_smalldata.study.run_study(
-    ...         x, y, per_class=[3], arms=["knn"], repeats=2, progress=progress
-    ...     )
+    ...     progress(1, 4, "knn, 5 per class")
     >>> progress.started
     True
     """
