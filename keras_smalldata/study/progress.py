@@ -37,6 +37,11 @@ class StudyProgress:
     """
 
     def __init__(self, console=None):
+        if console is not None and not isinstance(console, Console):
+            raise TypeError(
+                "`console` must be a `rich.console.Console` or None. "
+                f"Received: console of type {type(console).__name__}"
+            )
         self.console = console or Console(stderr=True)
         self.started = False
         self._task = None
