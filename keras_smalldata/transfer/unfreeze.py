@@ -89,7 +89,12 @@ def _select(candidates, last_n, from_layer, fraction):
             f"Received: {', '.join(f'{n}=...' for n in given)}"
         )
     if last_n is not None:
-        check_int(last_n, "last_n", low=0)
+        check_int(
+            last_n,
+            "last_n",
+            low=0,
+            hint=f"the model has {len(candidates)} layers to unfreeze",
+        )
         return candidates[len(candidates) - last_n :] if last_n else []
     if from_layer is not None:
         names = [leaf.name for leaf in candidates]
