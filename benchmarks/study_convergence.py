@@ -1,7 +1,8 @@
 """Are the study's deep arms trained to convergence? Training curves and a check.
 
-On digits with the study's protocol (a pool of 50 per class per seed, test =
-everything outside it), each deep arm is trained as the study trains it (until
+On digits (or `--data breast_cancer` / `wine`) with the study's protocol (a
+pool of the largest size per class per seed, test = everything outside it),
+each deep arm is trained as the study trains it (until
 its training logs plateau, `keras_smalldata.study._convergence.Plateau`) and
 again for twice as many steps with no stopping rule. Converged means the
 longer run does not score better on the test set. Prints, per arm and size,
@@ -11,6 +12,7 @@ writes the training curves (loss per 100-step chunk; mask rate for `semi`) to
 
     python benchmarks/study_convergence.py                  # 1 seed, 5/10/20/50
     python benchmarks/study_convergence.py --sizes 5 20 --arms scratch augment
+    python benchmarks/study_convergence.py --data wine --sizes 5 10 20 40
 """
 
 import argparse
@@ -21,18 +23,19 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-from keras_smalldata.datasets import load_digits  # noqa: E402
+from keras_smalldata import datasets  # noqa: E402
 from keras_smalldata.study._convergence import CHUNK  # noqa: E402
 from keras_smalldata.study._deep_arm import DeepArm  # noqa: E402
 from keras_smalldata.study._splits import pool_and_test  # noqa: E402
 
-POOL = 50
+KINDS = {"digits": "images", "breast_cancer": "tabular", "wine": "tabular"}
 
 
-def fit_arm(arm, x, y, train, pool, steps, seed, stop_at_plateau=True):
+def fit_arm(arm, kind, x, y, train, pool, steps, seed, stop_at_plateau=True):
     techniques = () if arm == "scratch" else tuple(arm.split("+"))
     model = DeepArm(
         techniques=techniques,
+        kind=kind,
         steps=steps,
         unlabeled_pool=x[pool],
         stop_at_plateau=stop_at_plateau,
@@ -43,24 +46,27 @@ def fit_arm(arm, x, y, train, pool, steps, seed, stop_at_plateau=True):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", choices=sorted(KINDS), default="digits")
     parser.add_argument("--arms", nargs="+", default=["scratch", "augment", "semi"])
     parser.add_argument("--sizes", nargs="+", type=int, default=[5, 10, 20, 50])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--steps", type=int, default=3000, help="the study's cap")
     parser.add_argument("--out", default="study_convergence.png")
     args = parser.parse_args(argv)
-    x, y = load_digits()
-    pool, test = pool_and_test(y, POOL, args.seed)
+    x, y = getattr(datasets, f"load_{args.data}")()
+    kind = KINDS[args.data]
+    pool, test = pool_and_test(y, max(args.sizes), args.seed)
     rows, curves = [], {}
     for arm in args.arms:
         for size in args.sizes:
-            train = np.concatenate([pool[y[pool] == c][:size] for c in range(10)])
+            train = np.concatenate([pool[y[pool] == c][:size] for c in np.unique(y)])
             start = time.perf_counter()
-            model = fit_arm(arm, x, y, train, pool, args.steps, args.seed)
+            model = fit_arm(arm, kind, x, y, train, pool, args.steps, args.seed)
             seconds = time.perf_counter() - start
             accuracy = float(np.mean(model.predict(x[test]) == y[test]))
             longer = fit_arm(
                 arm,
+                kind,
                 x,
                 y,
                 train,
@@ -84,7 +90,7 @@ def main(argv=None):
                 )
             )
             print(*rows[-1], flush=True)
-    print(f"digits, seed {args.seed}: plateau rule vs twice the steps")
+    print(f"{args.data}, seed {args.seed}: plateau rule vs twice the steps")
     print(
         "| arm | per class | steps | plateau | accuracy | steps x2 | accuracy x2 "
         "| fit s |"

@@ -12,6 +12,8 @@ under `--out` (by default `docs/images/`, where the guides link them):
   (`examples/transfer_digits.py`);
 - `compare`: learning curves of a CNN and the baselines
   (`examples/compare_digits.py`);
+- `semi_supervised`: weak and strong views, mask rate and accuracy while
+  training (`examples/semi_supervised_digits.py`);
 - `study`: the learning curve of a small study's report
   (`examples/study_digits.py`).
 
@@ -67,6 +69,7 @@ FIGURES = {
     "vae": ["vae_samples.png"],
     "transfer": ["transfer_digits.png"],
     "compare": ["compare_learning_curve.png"],
+    "semi_supervised": ["semi_supervised.png"],
     "study": ["study_learning_curve.png"],
 }
 
@@ -128,6 +131,12 @@ def compare(out, quick):
     example.main(["--out", str(path), *(["--quick"] if quick else [])])
 
 
+def semi_supervised(out, quick):
+    example = load_example("semi_supervised_digits")
+    path = out / "semi_supervised.png"
+    example.main(["--out", str(path), *(["--quick"] if quick else [])])
+
+
 def study(out, quick):
     example = load_example("study_digits")
     with tempfile.TemporaryDirectory() as directory:
@@ -142,6 +151,7 @@ GROUPS = {
     "vae": vae,
     "transfer": transfer,
     "compare": compare,
+    "semi_supervised": semi_supervised,
     "study": study,
 }
 

@@ -25,8 +25,8 @@ from sklearn.model_selection import StratifiedShuffleSplit  # noqa: E402
 
 from keras_smalldata.compare import (  # noqa: E402
     KerasClassifier,
-    ModelComparison,
     default_baselines,
+    learning_curve,
 )
 from keras_smalldata.datasets import load_digits  # noqa: E402
 
@@ -73,17 +73,23 @@ def main(argv=None):
         batch_size=16,
         random_state=args.seed,
     )
-    comparison = ModelComparison(
+    curve = learning_curve(
         estimators,
+        x,
+        y,
+        train_sizes=sizes,
+        per_class=True,
         cv=StratifiedShuffleSplit(
             n_splits=2 if args.quick else 5, test_size=0.5, random_state=args.seed
         ),
         n_jobs=args.n_jobs,
         random_state=args.seed,
     )
-    curve = comparison.learning_curve(x, y, train_sizes=sizes, per_class=True)
 
-    table = curve.pivot(index="estimator", columns="train_size", values="accuracy_mean")
+    results = curve.results
+    table = results.pivot(
+        index="estimator", columns="train_size", values="accuracy_mean"
+    )
     table = table.loc[list(estimators)]
     table.columns = [f"{size}/class" for size in table.columns]
     print("Mean test accuracy (digits per class in training):")
@@ -93,9 +99,9 @@ def main(argv=None):
     baselines = [name for name in estimators if name != "cnn"]
     rows = []
     for size in sizes:
-        at_size = curve[curve.train_size == size].set_index("estimator")
+        at_size = results[results.train_size == size].set_index("estimator")
         best = at_size.loc[baselines, "accuracy_mean"].idxmax()
-        result = comparison.compare("cnn", best, train_size=size)
+        result = curve.compare("cnn", best, train_size=size)
         rows.append(
             {
                 "per class": size,
@@ -112,17 +118,17 @@ def main(argv=None):
             formatters={"cnn - best": "{:+.3f}".format, "p": "{:.3f}".format},
         )
     )
-    first = comparison.beats_traditional_at_["cnn"]
+    first = curve.beats_traditional_at["cnn"]
     print(
         "\nThe CNN first beats every baseline (mean accuracy) at: "
         + ("never, in these sizes" if pd.isna(first) else f"{first:g} per class")
     )
 
-    ax = comparison.plot("learning_curve")
+    ax = curve.plot()
     ax.set_title("8x8 digits: test accuracy vs training digits per class")
     ax.figure.savefig(args.out, dpi=120)
     print(f"\nLearning curves: {args.out} ({time.perf_counter() - start:.0f} s)")
-    return comparison
+    return curve
 
 
 if __name__ == "__main__":

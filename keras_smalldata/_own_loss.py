@@ -1,4 +1,5 @@
-"""A Keras model that computes its own loss: what it must not be compiled with.
+"""Models that compute their own loss: the compile arguments they refuse, and
+the loss's scaling under a `tf.distribute` strategy.
 
 Shared by `models.VAE` and `models.SemiSupervised`.
 """
@@ -31,3 +32,23 @@ class OwnLossModel:
         self.compile(**keras.saving.deserialize_keras_object(config))
         if self.built:
             self.optimizer.build(self.trainable_variables)
+
+
+def scale_for_replicas(loss):
+    """Divides the loss by the number of replicas of a `tf.distribute` strategy.
+
+    Keras' TensorFlow trainer sums the replicas' gradients and multiplies the
+    logged loss by the number of replicas, expecting each replica's loss to be
+    pre-divided by it, as its `Loss` objects do
+    (`keras/src/losses/loss.py: scale_loss_for_distribution`). Without this the
+    gradients and the logged loss of a 2-replica run were twice a single
+    device's.
+    """
+    if keras.backend.backend() != "tensorflow":
+        return loss
+    import tensorflow as tf
+
+    num_replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    if num_replicas > 1:
+        loss = loss * (1.0 / num_replicas)
+    return loss

@@ -115,7 +115,7 @@ def _add_study_parser(subparsers):
     parser.add_argument(
         "--repeats",
         type=_positive_int,
-        help="random splits per size (default: 5; 1 with --quick)",
+        help="random splits per size (default: 3; 1 with --quick)",
     )
     parser.add_argument(
         "--arms",

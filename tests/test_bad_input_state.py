@@ -61,12 +61,20 @@ def test_failed_calls_keep_the_results_of_the_last_fit():
         with pytest.raises(ValueError):
             comparison.fit(*bad)
     with pytest.raises(ValueError, match="train_sizes"):
-        comparison.learning_curve(X20, Y20, train_sizes=[0])
+        compare.learning_curve(
+            X=X20, y=Y20, train_sizes=[0], **comparison.get_params(deep=False)
+        )
     with pytest.raises(ValueError, match="metric"):
         comparison.compare("tree", "stump", metric="f1")
     assert comparison.fold_scores_.equals(fold_scores)
     assert comparison.compare("tree", "stump") == verdict
-    assert not hasattr(comparison, "learning_curve_")
+    assert sorted(name for name in vars(comparison) if name.endswith("_")) == [
+        "best_estimator_name_",
+        "errors_",
+        "fold_scores_",
+        "results_",
+        "significance_",
+    ]
 
 
 # -- VAE ------------------------------------------------------------------------

@@ -175,6 +175,18 @@ def test_study_digits_quick(tmp_path, capsys):
     _check_png(paths["learning_curve"])
 
 
+def test_semi_supervised_digits_quick(tmp_path, capsys):
+    out = tmp_path / "semi.png"
+    history = _load(EXAMPLES / "semi_supervised_digits.py").main(
+        ["--quick", "--out", str(out)]
+    )
+    printed = capsys.readouterr().out
+    assert "5 labelled per class, 450 unlabeled, 50 steps" in printed
+    assert len(history["mask_rate"]) == len(history["val_accuracy"]) == 10
+    assert all(0 <= rate <= 1 for rate in history["mask_rate"])
+    _check_png(out)
+
+
 def test_transfer_results_figure(tmp_path):
     example = _load(EXAMPLES / "transfer_digits.py")
     results = {
@@ -211,7 +223,9 @@ def test_make_figures_quick_writes_the_cheap_groups(tmp_path, capsys):
     assert f"{len(expected)} figures in {tmp_path}" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("group", ["vae", "transfer", "compare", "study"])
+@pytest.mark.parametrize(
+    "group", ["vae", "transfer", "compare", "semi_supervised", "study"]
+)
 def test_make_figures_runs_each_example_quick(tmp_path, monkeypatch, group):
     # The examples themselves are tested above and in tests/<subpackage>/; this
     # checks what make_figures passes them and where their figures end up.

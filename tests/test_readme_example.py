@@ -12,10 +12,7 @@ README = pathlib.Path(__file__).parents[1] / "README.md"
 SMALL = (
     (r"epochs=\d+", "epochs=1"),
     (r"input_shape=\(32, 32, 3\)\)", "input_shape=(32, 32, 3), weights=None)"),
-    (
-        r"ModelComparison\((.*)random_state=0\)",
-        r"ModelComparison(\1cv=2, random_state=0)",
-    ),
+    (r"per_class=True, random_state=0", "per_class=True, cv=2, random_state=0"),
     (r"\[5, 10, 20\]", "[3]"),
 )
 

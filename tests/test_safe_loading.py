@@ -20,7 +20,11 @@ from keras_smalldata import layers  # noqa: E402
 from keras_smalldata._config import accepted_arguments, check_config  # noqa: E402
 from keras_smalldata._optimizer_state import state_by_key  # noqa: E402
 from keras_smalldata.callbacks import GradualUnfreezing  # noqa: E402
-from keras_smalldata.models import VAE, TestTimeAugmentation  # noqa: E402
+from keras_smalldata.models import (  # noqa: E402
+    VAE,
+    SemiSupervised,
+    TestTimeAugmentation,
+)
 from keras_smalldata.transfer import (  # noqa: E402
     ApplicationPreprocessing,
     DiscriminativeOptimizer,
@@ -189,6 +193,21 @@ def _test_time_augmentation():
     return model, IMAGES
 
 
+def _semi_supervised():
+    classifier = keras.Sequential(
+        [
+            keras.Input((8, 8, 3)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(3, activation="softmax"),
+        ]
+    )
+    model = SemiSupervised(
+        classifier, value_range=(0, 1), distribution_alignment=True, seed=4
+    )
+    model.compile(optimizer="adam")
+    return model, IMAGES
+
+
 def _inference_mode():
     backbone = keras.Sequential(
         [
@@ -221,6 +240,23 @@ def _discriminative_optimizer():
         jit_compile=False,
     )
     model.train_on_batch(ROWS, np.ones((6, 2), "float32"))
+    return model, ROWS
+
+
+def _scheduled_discriminative_optimizer():
+    model = keras.Sequential(
+        [keras.Input((5,))] + [keras.layers.Dense(n) for n in (4, 4, 2)]
+    )
+    warm_cosine = keras.optimizers.schedules.CosineDecay(
+        0.0, decay_steps=20, warmup_target=1e-2, warmup_steps=2
+    )
+    model.compile(
+        discriminative_optimizer(model, warm_cosine, num_groups=2),
+        "mse",
+        jit_compile=False,
+    )
+    for _ in range(3):  # past the warm-up: the rates are not zero
+        model.train_on_batch(ROWS, np.ones((6, 2), "float32"))
     return model, ROWS
 
 
@@ -262,12 +298,17 @@ OBJECTS = {
     "VAE": (_tabular_vae, "VAE"),
     "conditional VAE": (_image_cvae, "VAE"),
     "TestTimeAugmentation": (_test_time_augmentation, "TestTimeAugmentation"),
+    "SemiSupervised": (_semi_supervised, "SemiSupervised"),
     "InferenceMode": (_inference_mode, "InferenceMode"),
     "ApplicationPreprocessing": (
         _application_preprocessing,
         "ApplicationPreprocessing",
     ),
     "DiscriminativeOptimizer": (_discriminative_optimizer, "DiscriminativeOptimizer"),
+    "DiscriminativeOptimizer(schedule)": (
+        _scheduled_discriminative_optimizer,
+        "ScaledSchedule",
+    ),
     "build_classifier(name)": (_named_backbone_classifier, "TrivialAugment"),
     "build_classifier(model)": (_model_backbone_classifier, "RandomGaussianNoise"),
 }
@@ -301,9 +342,16 @@ def test_object_loads_in_safe_mode(name, saved):
             loaded.sample(3, labels=labels, seed=5),
             model.sample(3, labels=labels, seed=5),
         )
-    if name == "DiscriminativeOptimizer":
+    if name.startswith("DiscriminativeOptimizer"):
         assert isinstance(loaded.optimizer, DiscriminativeOptimizer)
         assert loaded.optimizer.ratios == model.optimizer.ratios
+        rates = [float(o.learning_rate) for o in model.optimizer.optimizers]
+        assert rates[-1] > 0
+        assert [float(o.learning_rate) for o in loaded.optimizer.optimizers] == rates
+        # A schedule comes back a schedule, never a float.
+        for optimizer in loaded.optimizer.optimizers:
+            scheduled = isinstance(optimizer.get_config()["learning_rate"], dict)
+            assert scheduled == (name == "DiscriminativeOptimizer(schedule)")
         # Its state came back: one more step moves both models alike.
         for each in (model, loaded):
             each.train_on_batch(ROWS, np.ones((6, 2), "float32"))

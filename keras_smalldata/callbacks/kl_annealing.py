@@ -29,8 +29,10 @@ class KLAnnealing(keras.callbacks.Callback):
     `epoch + batch / steps_per_epoch` (once per epoch when the number of steps
     is unknown), and is reached for good after `warmup_epochs`. The callback
     writes the model's non-trainable `beta_variable`, so the compiled training
-    step reads the new value without being traced again. The current beta is
-    in the logs under `"beta"`.
+    step reads the new value without being traced again. It adds the beta each
+    batch trained with to the batch's logs, and the last one to the epoch's,
+    under `"beta"`: `History` records it, and so do the callbacks listed after
+    this one.
 
     Args:
         warmup_epochs: number >= 0. Epochs until `beta` stays at `max_beta`;
@@ -111,6 +113,10 @@ class KLAnnealing(keras.callbacks.Callback):
         steps = (self.params or {}).get("steps")
         if steps:
             self._set_beta(self._epoch + batch / steps)
+
+    def on_train_batch_end(self, batch, logs=None):
+        if logs is not None:
+            logs["beta"] = self._last_value
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:

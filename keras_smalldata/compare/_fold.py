@@ -2,9 +2,11 @@
 
 import time
 import traceback
+import warnings
 
 from joblib import Parallel, delayed
 from sklearn.base import clone
+from sklearn.exceptions import FitFailedWarning
 from sklearn.utils import _safe_indexing
 
 
@@ -56,6 +58,41 @@ def run_jobs(jobs, n_jobs, verbose, description):
     if verbose:
         results = _progress(results, total=len(jobs), description=description)
     return list(results)
+
+
+def run_scored(
+    labels, jobs, setup, n_jobs, verbose, error_score, caller, errors_attribute
+):
+    """Runs `(estimator, X, y, train, test)` jobs; returns `(records, errors)`.
+
+    A failed job's scores are `error_score`, with a `FitFailedWarning` per
+    estimator that points to `errors_attribute`; `errors` maps each estimator
+    that failed to the traceback of its first failure (`{}` if none did).
+    `labels[i]["estimator"]` names the estimator of `jobs[i]`. `caller` names
+    the progress bar. Nothing is stored: the caller keeps what it needs.
+    """
+    jobs = [(*job, setup["scorer"], error_score) for job in jobs]
+    records = run_jobs(jobs, n_jobs, verbose, caller)
+    if all(record["error"] is not None for record in records):
+        raise ValueError(
+            f"All {len(jobs)} fits failed. The first error:\n{records[0]['error']}"
+        )
+    failures = {}
+    for label, record in zip(labels, records, strict=True):
+        if record["error"] is not None:
+            failures.setdefault(label["estimator"], []).append(record["error"])
+            record["scores"] = dict.fromkeys(setup["metrics"], error_score)
+    per_estimator = len(jobs) // len(setup["pairs"])
+    for name, errors in failures.items():
+        last_line = errors[0].strip().splitlines()[-1]
+        warnings.warn(
+            f"{name}: {len(errors)} of {per_estimator} fits failed; their "
+            f"scores are error_score={error_score!r}. First error: "
+            f"{last_line} (full traceback in {errors_attribute}[{name!r}])",
+            FitFailedWarning,
+            stacklevel=3,
+        )
+    return records, {name: errors[0] for name, errors in failures.items()}
 
 
 def _progress(iterable, total, description):

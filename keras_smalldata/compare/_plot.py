@@ -1,4 +1,4 @@
-"""Matplotlib figures of a `ModelComparison` (the `plot` extra)."""
+"""Matplotlib figures of `ModelComparison` and `LearningCurve` (the `plot` extra)."""
 
 
 def new_axes(ax):
@@ -9,7 +9,7 @@ def new_axes(ax):
         from matplotlib.figure import Figure
     except ImportError as error:
         raise ImportError(
-            "ModelComparison.plot requires matplotlib. Install it with: "
+            "Plotting fold scores requires matplotlib. Install it with: "
             'pip install "keras-smalldata[plot]"'
         ) from error
     return Figure(figsize=(7, 4.5), layout="constrained").subplots()

@@ -1,4 +1,4 @@
-"""Tables of a `ModelComparison`: fold scores in long format, their summary."""
+"""Tables of fold scores: one row per job and metric, and their summary."""
 
 import numpy as np
 import pandas as pd
@@ -18,14 +18,6 @@ def long_format(labels, records):
             for label, record in zip(labels, records, strict=True)
             for metric, score in record["scores"].items()
         ]
-    )
-
-
-def fold_sizes(splits):
-    """Mean numbers of training and test samples over the folds."""
-    return (
-        float(np.mean([len(train) for train, _ in splits])),
-        float(np.mean([len(test) for _, test in splits])),
     )
 
 

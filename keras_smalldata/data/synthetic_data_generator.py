@@ -7,6 +7,9 @@ import warnings
 import keras
 import numpy as np
 
+from keras_smalldata._data_range import check_data_range
+from keras_smalldata._inference import compile_for_inference
+from keras_smalldata._labels import integer_labels
 from keras_smalldata._validation import (
     check_bool,
     check_finite_array,
@@ -15,9 +18,6 @@ from keras_smalldata._validation import (
     check_positive_int,
 )
 from keras_smalldata.models import VAE
-from keras_smalldata.models._vae_data import check_data_range
-from keras_smalldata.models._vae_eager import compile_for_inference
-from keras_smalldata.models._vae_labels import integer_labels
 
 # With `filter_model`, rejected samples are redrawn at most this many times;
 # after that, the most confident candidates are kept.

@@ -2,11 +2,11 @@
 
 import numpy as np
 
+from keras_smalldata._data_range import check_data_range
+from keras_smalldata._labels import integer_labels
 from keras_smalldata._seeding import seeded
 from keras_smalldata._validation import check_finite_array, check_positive_int
 from keras_smalldata.models import VAE
-from keras_smalldata.models._vae_data import check_data_range
-from keras_smalldata.models._vae_labels import integer_labels
 
 
 def train_synthetic_test_real(

@@ -18,12 +18,16 @@ import re
 import sys
 
 import keras
+import numpy as np
 
+from keras_smalldata._data_range import (
+    RANGE_TOLERANCE,
+    check_data_range,
+    range_message,
+)
+from keras_smalldata._labels import one_hot_array
 from keras_smalldata._validation import check_finite_array
-from keras_smalldata.models._vae_labels import one_hot_array
 
-# Float32 rounding of data scaled into [0, 1] (e.g. `x / 255.0`) stays within.
-_RANGE_TOLERANCE = 1e-6
 # Rows of one-hot (or soft) labels must sum to 1 within this.
 _ONE_HOT_TOLERANCE = 1e-5
 # Tags the assertions of the tf.data checks, so that the errors they raise
@@ -32,23 +36,44 @@ _MARKER = "keras_smalldata.VAE.check"
 _TF_ERROR = re.compile(re.escape(_MARKER) + r":(\w+):(\w+)\]((?: \[[^\]]*\])*)")
 
 
-def range_message(likelihood, name, low, high):
-    return (
-        f"A VAE with likelihood={likelihood!r} models data in [0, 1], such as "
-        f"pixel intensities divided by 255; rescale or clip `{name}`, or use "
-        f"likelihood='gaussian' for other data. Received: {name} with values "
-        f"from {low:g} to {high:g}"
-    )
+def check_x(x, data_shape, likelihood, name="x"):
+    """In-memory data for a VAE, checked, as a float32 numpy array."""
+    x = check_finite_array(x, name).astype("float32", copy=False)
+    if x.ndim < 1 or x.shape[1:] != tuple(data_shape) or len(x) == 0:
+        raise ValueError(
+            f"`{name}` must have shape "
+            f"(n, {', '.join(map(str, data_shape))}) with n >= 1. "
+            f"Received: {name}.shape={x.shape}"
+        )
+    return check_data_range(x, likelihood, name)
 
 
-def check_data_range(x, likelihood, name="x"):
-    """Raises unless a Bernoulli VAE's data `x` (a finite array) is in [0, 1]."""
-    if likelihood != "bernoulli" or x.size == 0:
-        return x
-    low, high = x.min(), x.max()
-    if low < -_RANGE_TOLERANCE or high > 1 + _RANGE_TOLERANCE:
-        raise ValueError(range_message(likelihood, name, float(low), float(high)))
-    return x
+def check_labels(labels, num_classes, n, against):
+    """In-memory labels for `n` samples, checked, one-hot; `None` if unconditional.
+
+    `against` names what `n` counts, for the error message: `"n"` for a count
+    asked for, else the argument holding the samples.
+    """
+    if num_classes is None:
+        if labels is not None:
+            raise ValueError(
+                "This VAE is unconditional (num_classes=None) and takes no "
+                f"labels. Received: labels with shape {np.shape(labels)}"
+            )
+        return None
+    if labels is None:
+        raise ValueError(
+            f"This VAE is conditional (num_classes={num_classes}) and "
+            "needs `labels`. Received: labels=None"
+        )
+    one_hot = one_hot_array(labels, num_classes)
+    if len(one_hot) != n:
+        size = n if against == "n" else f"len({against})={n}"
+        raise ValueError(
+            f"`labels` must hold one label per sample ({size}). "
+            f"Received: len(labels)={len(one_hot)}"
+        )
+    return one_hot
 
 
 class BatchCheck:
@@ -149,7 +174,7 @@ class BatchCheck:
             low, high = tf.reduce_min(values), tf.reduce_max(values)
             assertions.append(
                 self._assert(
-                    (low >= -_RANGE_TOLERANCE) & (high <= 1 + _RANGE_TOLERANCE),
+                    (low >= -RANGE_TOLERANCE) & (high <= 1 + RANGE_TOLERANCE),
                     "x_range",
                     low,
                     high,

@@ -18,7 +18,8 @@ from keras_smalldata.models import _jax_state, _vae_data
 
 
 class DataMethods:
-    """Mixin of `VAE`; relies on its `_check_x` and `_check_labels`."""
+    """Mixin of `VAE` (before `keras.Model`); reads its `num_classes`,
+    `likelihood` and `data_shape`."""
 
     def fit(self, x=None, y=None, *args, **kwargs):
         arguments = _bind(super().fit, x, y, *args, **kwargs)
@@ -64,7 +65,8 @@ class DataMethods:
     def _checked_data(self, x, y, argument):
         """`(x, y)` for Keras, checked, labels one-hot; see `_vae_data`."""
         if _is_array(x):
-            return x, self._check_labels(y, len(self._check_x(x)), argument)
+            n = len(_vae_data.check_x(x, self.data_shape, self.likelihood))
+            return x, _vae_data.check_labels(y, self.num_classes, n, argument)
         if (
             self.num_classes is not None
             and y is None
@@ -72,8 +74,9 @@ class DataMethods:
             and len(x) == 2
             and _is_array(x[0])
         ):
-            data = self._check_x(x[0], argument)
-            return (x[0], self._check_labels(x[1], len(data), argument)), None
+            data = _vae_data.check_x(x[0], self.data_shape, self.likelihood, argument)
+            labels = _vae_data.check_labels(x[1], self.num_classes, len(data), argument)
+            return (x[0], labels), None
         check = _vae_data.BatchCheck(
             self.num_classes, self.likelihood, self.data_shape, argument
         )

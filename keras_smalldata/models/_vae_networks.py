@@ -1,14 +1,19 @@
-"""Encoder and decoder networks built by `VAE.for_images` and `VAE.for_tabular`.
+"""The encoder and decoder networks of a VAE: built, or checked if given.
 
-Conditional networks take the one-hot label as a second input and concatenate it
-to dense features; nothing here is a `Lambda`, so the models load with
-`safe_mode=True`.
+`VAE.for_images` and `VAE.for_tabular` build theirs with `image_networks` and
+`tabular_networks`; `VAE(encoder, decoder, ...)` checks the user's with
+`check_networks`. Conditional networks take the one-hot label as a second input
+and concatenate it to dense features; nothing here is a `Lambda`, so the models
+load with `safe_mode=True`.
 """
 
 import math
+import numbers
 
 import keras
 from keras import layers
+
+from keras_smalldata._validation import check_positive_int
 
 # Downsample images while both sides are at least this large (8x8 -> 4x4,
 # 28x28 -> 7x7, 224x224 -> 7x7).
@@ -17,7 +22,7 @@ _BASE_FILTERS = 32
 _MAX_FILTERS = 256
 
 
-def default_image_filters(height, width):
+def _default_image_filters(height, width):
     """One stride-2 block per halving, 32 filters doubling per block, <= 256."""
     filters = []
     while min(height, width) >= _MIN_SIDE_TO_DOWNSAMPLE:
@@ -50,7 +55,61 @@ def _model(data, labels, outputs, name):
     return keras.Model(inputs, outputs, name=name)
 
 
+def _num_classes_or_none(num_classes):
+    # `VAE.__init__` checks `num_classes` and names it in its error; a bad
+    # value builds unconditional networks until then.
+    return num_classes if isinstance(num_classes, numbers.Integral) else None
+
+
 def image_networks(input_shape, latent_dim, num_classes, filters, hidden_units):
+    """Checks the arguments of `VAE.for_images`; returns `(encoder, decoder)`."""
+    if (
+        not isinstance(input_shape, (tuple, list))
+        or len(input_shape) != 3
+        or not all(isinstance(v, numbers.Integral) for v in input_shape)
+        or min(input_shape[:2]) < 8
+        or input_shape[2] not in (1, 3)
+    ):
+        raise ValueError(
+            "`input_shape` must be (height, width, channels) with height and "
+            "width at least 8 and 1 or 3 channels. "
+            f"Received: input_shape={input_shape}"
+        )
+    if filters is None:
+        filters = _default_image_filters(*input_shape[:2])
+    elif not isinstance(filters, (tuple, list)) or not filters:
+        raise ValueError(
+            "`filters` must be a non-empty tuple of positive integers or None. "
+            f"Received: filters={filters!r}"
+        )
+    filters = tuple(check_positive_int(f, "filters") for f in filters)
+    return _image_networks(
+        tuple(int(v) for v in input_shape),
+        check_positive_int(latent_dim, "latent_dim"),
+        _num_classes_or_none(num_classes),
+        filters,
+        check_positive_int(hidden_units, "hidden_units"),
+    )
+
+
+def tabular_networks(num_features, latent_dim, num_classes, hidden_units):
+    """Checks the arguments of `VAE.for_tabular`; returns `(encoder, decoder)`."""
+    num_features = check_positive_int(num_features, "num_features")
+    if not isinstance(hidden_units, (tuple, list)):
+        raise ValueError(
+            "`hidden_units` must be a tuple of positive integers. "
+            f"Received: hidden_units={hidden_units!r}"
+        )
+    hidden_units = tuple(check_positive_int(u, "hidden_units") for u in hidden_units)
+    return _tabular_networks(
+        num_features,
+        check_positive_int(latent_dim, "latent_dim"),
+        _num_classes_or_none(num_classes),
+        hidden_units,
+    )
+
+
+def _image_networks(input_shape, latent_dim, num_classes, filters, hidden_units):
     height, width, channels = input_shape
     data, labels = _inputs(input_shape, num_classes, "images")
     features = data
@@ -96,7 +155,7 @@ def image_networks(input_shape, latent_dim, num_classes, filters, hidden_units):
     return encoder, decoder
 
 
-def tabular_networks(num_features, latent_dim, num_classes, hidden_units):
+def _tabular_networks(num_features, latent_dim, num_classes, hidden_units):
     data, labels = _inputs((num_features,), num_classes, "features")
     features = _with_labels(data, labels)
     for units in hidden_units:

@@ -5,7 +5,7 @@ import numpy as np
 from keras import ops
 
 from keras_smalldata._config import check_config
-from keras_smalldata._own_loss import OwnLossModel
+from keras_smalldata._own_loss import OwnLossModel, scale_for_replicas
 from keras_smalldata._validation import (
     check_bool,
     check_choice,
@@ -17,7 +17,6 @@ from keras_smalldata._validation import (
 from keras_smalldata.models import _semi_supervised_checks as checks
 from keras_smalldata.models import _semi_supervised_policies as policies
 from keras_smalldata.models._semi_supervised_checks import LABELED, UNLABELED
-from keras_smalldata.models.vae import _scale_for_replicas
 
 # Momentum of the running class distributions of distribution alignment.
 _ALIGNMENT_MOMENTUM = 0.99
@@ -339,7 +338,7 @@ class SemiSupervised(OwnLossModel, keras.Model):
             total = ops.mean(per_sample)
         for loss in self.losses:  # Weight regularizers and activity losses.
             total = total + ops.cast(ops.sum(loss), "float32")
-        return _scale_for_replicas(total)
+        return scale_for_replicas(total)
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         if isinstance(y_pred, dict):

@@ -1,14 +1,13 @@
 """The `VAE` model: a variational autoencoder, conditional on labels if asked."""
 
-import numbers
-import threading
-
 import keras
 import numpy as np
 from keras import ops
 
 from keras_smalldata._config import check_config
-from keras_smalldata._own_loss import OwnLossModel
+from keras_smalldata._inference import BatchedInference
+from keras_smalldata._labels import one_hot_tensor
+from keras_smalldata._own_loss import OwnLossModel, scale_for_replicas
 from keras_smalldata._random import ReplicaSeedGenerator
 from keras_smalldata._validation import (
     check_choice,
@@ -16,10 +15,9 @@ from keras_smalldata._validation import (
     check_non_negative,
     check_positive_int,
 )
-from keras_smalldata.models import _vae_networks
+from keras_smalldata.models import _vae_losses, _vae_networks
+from keras_smalldata.models._vae_data import check_labels, check_x
 from keras_smalldata.models._vae_data_methods import DataMethods
-from keras_smalldata.models._vae_eager import EagerMethods
-from keras_smalldata.models._vae_labels import one_hot_tensor
 
 _LIKELIHOODS = ("bernoulli", "gaussian")
 # Latent log-variances are clipped so that exp() can neither overflow nor
@@ -28,16 +26,10 @@ _LATENT_LOG_VAR_RANGE = (-10.0, 10.0)
 # The learned per-feature log-variance of the gaussian likelihood is clipped
 # too: a feature with zero variance would otherwise drive it to -inf (NaN loss).
 _DECODER_LOG_VAR_RANGE = (-6.0, 6.0)
-_LOG_2PI = float(np.log(2.0 * np.pi))
-# Set while a train step runs in this thread, to log `beta`. Thread-local:
-# under `tf.distribute.MirroredStrategy` the replicas' steps run at once, one
-# thread each, and an attribute shared between them made the replicas' logs
-# disagree (one replica ending its step while the other logged `beta`).
-_TRAIN_STEP = threading.local()
 
 
 @keras.saving.register_keras_serializable(package="keras_smalldata")
-class VAE(OwnLossModel, DataMethods, EagerMethods, keras.Model):
+class VAE(OwnLossModel, DataMethods, keras.Model):
     """Variational autoencoder; with `num_classes`, a conditional VAE.
 
     The model minimises the negative evidence lower bound (ELBO): a
@@ -52,8 +44,8 @@ class VAE(OwnLossModel, DataMethods, EagerMethods, keras.Model):
     for any Keras model, on any backend (the loss is written with `keras.ops`
     in `compute_loss`, so each backend's own `train_step` runs it). Compile
     without a loss: `vae.compile(optimizer="adam")`. The logs hold `loss` (the
-    negative ELBO), `reconstruction_loss`, `kl_loss` (both per sample) and,
-    while training, the current `beta`.
+    negative ELBO), `reconstruction_loss` and `kl_loss` (both per sample);
+    `keras_smalldata.callbacks.KLAnnealing` adds the current `beta`.
 
     Calling the model, `vae(x)` or `vae((x, labels))`, runs one stochastic
     pass and returns a dict with the `reconstruction` (in data space), the
@@ -150,6 +142,9 @@ class VAE(OwnLossModel, DataMethods, EagerMethods, keras.Model):
             name="reconstruction_loss"
         )
         self.kl_loss_tracker = keras.metrics.Mean(name="kl_loss")
+        # What `encode`, `decode`, `sample`, ... run, compiled on first use.
+        self._encode_batched = BatchedInference(self._encode_for_inference)
+        self._decode_batched = BatchedInference(self._decode_for_inference)
         # The networks are built, and the VAE creates its own variables above.
         self.built = True
 
@@ -191,32 +186,8 @@ class VAE(OwnLossModel, DataMethods, EagerMethods, keras.Model):
         Returns:
             An uncompiled `VAE`.
         """
-        if (
-            not isinstance(input_shape, (tuple, list))
-            or len(input_shape) != 3
-            or not all(isinstance(v, numbers.Integral) for v in input_shape)
-            or min(input_shape[:2]) < 8
-            or input_shape[2] not in (1, 3)
-        ):
-            raise ValueError(
-                "`input_shape` must be (height, width, channels) with height and "
-                "width at least 8 and 1 or 3 channels. "
-                f"Received: input_shape={input_shape}"
-            )
-        if filters is None:
-            filters = _vae_networks.default_image_filters(*input_shape[:2])
-        elif not isinstance(filters, (tuple, list)) or not filters:
-            raise ValueError(
-                "`filters` must be a non-empty tuple of positive integers or None. "
-                f"Received: filters={filters!r}"
-            )
-        filters = tuple(check_positive_int(f, "filters") for f in filters)
         encoder, decoder = _vae_networks.image_networks(
-            tuple(int(v) for v in input_shape),
-            check_positive_int(latent_dim, "latent_dim"),
-            num_classes if isinstance(num_classes, numbers.Integral) else None,
-            filters,
-            check_positive_int(hidden_units, "hidden_units"),
+            input_shape, latent_dim, num_classes, filters, hidden_units
         )
         return cls(
             encoder,
@@ -259,20 +230,8 @@ class VAE(OwnLossModel, DataMethods, EagerMethods, keras.Model):
         Returns:
             An uncompiled `VAE`.
         """
-        num_features = check_positive_int(num_features, "num_features")
-        if not isinstance(hidden_units, (tuple, list)):
-            raise ValueError(
-                "`hidden_units` must be a tuple of positive integers. "
-                f"Received: hidden_units={hidden_units!r}"
-            )
-        hidden_units = tuple(
-            check_positive_int(u, "hidden_units") for u in hidden_units
-        )
         encoder, decoder = _vae_networks.tabular_networks(
-            num_features,
-            check_positive_int(latent_dim, "latent_dim"),
-            num_classes if isinstance(num_classes, numbers.Integral) else None,
-            hidden_units,
+            num_features, latent_dim, num_classes, hidden_units
         )
         return cls(
             encoder,
@@ -298,8 +257,7 @@ class VAE(OwnLossModel, DataMethods, EagerMethods, keras.Model):
             "z_mean": z_mean,
             "z_log_var": z_log_var,
             "reconstruction_loss": self._reconstruction_loss(x, output),
-            "kl_loss": -0.5
-            * ops.sum(1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var), -1),
+            "kl_loss": _vae_losses.kl_to_standard_normal(z_mean, z_log_var),
         }
 
     def compute_loss(
@@ -318,16 +276,7 @@ class VAE(OwnLossModel, DataMethods, EagerMethods, keras.Model):
         total = ops.mean(per_sample)
         for loss in self.losses:  # Weight regularizers and activity losses.
             total = total + ops.cast(ops.sum(loss), "float32")
-        return _scale_for_replicas(total)
-
-    def compute_metrics(self, x, y, y_pred, sample_weight=None):
-        results = super().compute_metrics(x, y, y_pred, sample_weight)
-        if getattr(_TRAIN_STEP, "active", False):
-            beta = getattr(_TRAIN_STEP, "beta", None)
-            if beta is None:
-                beta = self.beta_variable
-            results["beta"] = ops.convert_to_tensor(beta)
-        return results
+        return scale_for_replicas(total)
 
     # TensorFlow and torch call `train_step(data)`; JAX `train_step(state,
     # data)`. Each override moves the labels from `y` into the model inputs and
@@ -335,30 +284,7 @@ class VAE(OwnLossModel, DataMethods, EagerMethods, keras.Model):
     # `compute_loss`.
     def train_step(self, *args):
         *state, data = args
-        _TRAIN_STEP.active = True
-        _TRAIN_STEP.beta = self._beta_in_state(state)
-        try:
-            return super().train_step(*state, self._labels_to_inputs(data))
-        finally:
-            _TRAIN_STEP.active = False
-            _TRAIN_STEP.beta = None
-
-    def _beta_in_state(self, state):
-        """`beta`'s value in JAX's `train_step` state, or `None` elsewhere.
-
-        JAX's `fit` empties the model's variables while it trains (their
-        values live in `state`) and `compute_metrics` runs with only the
-        metrics' values in scope, so reading `beta_variable` there fails.
-        """
-        if not state:
-            return None
-        non_trainable_values = state[0][1]
-        for variable, value in zip(
-            self.non_trainable_variables, non_trainable_values, strict=True
-        ):
-            if variable is self.beta_variable:
-                return value
-        return None
+        return super().train_step(*state, self._labels_to_inputs(data))
 
     def test_step(self, *args):
         *state, data = args
@@ -390,6 +316,98 @@ class VAE(OwnLossModel, DataMethods, EagerMethods, keras.Model):
         for name in ("encoder", "decoder"):
             config[name] = keras.saving.deserialize_keras_object(config[name])
         return cls(**config)
+
+    # ---------------------------------------------- eager: numpy in, numpy out
+
+    def encode(self, x, labels=None):
+        """Posterior mean and log-variance of `x`, each `(n, latent_dim)`."""
+        x = check_x(x, self.data_shape, self.likelihood)
+        return self._encode_batched(x, self._one_hot(labels, len(x), "x"))
+
+    def decode(self, z, labels=None):
+        """Decodes latent points `(n, latent_dim)` to data space."""
+        z = np.asarray(z, dtype="float32")
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(
+                f"`z` must have shape (n, {self.latent_dim}). "
+                f"Received: z.shape={z.shape}"
+            )
+        return self._decode_batched(z, self._one_hot(labels, len(z), "z"))[0]
+
+    def sample(self, n, labels=None, seed=None, temperature=1.0):
+        """Draws `n` new samples from the prior.
+
+        Args:
+            n: int. Number of samples.
+            labels: conditional VAE only: one class index for all samples, or
+                `n` labels. `None` draws class-balanced labels `0, 1, ...,
+                num_classes - 1, 0, 1, ...`. Defaults to `None`.
+            seed: int or `None`. The same seed gives the same samples, also
+                after saving and loading the model. Defaults to `None`.
+            temperature: float >= 0. Scales the prior's standard deviation;
+                below 1 gives more typical, less diverse samples. Defaults to
+                `1.0`.
+
+        Returns:
+            The samples, `(n, *data_shape)`, in data space; for a conditional
+            VAE given no `labels`, the tuple `(samples, labels)` with int64
+            labels.
+        """
+        n = check_positive_int(n, "n")
+        temperature = check_non_negative(temperature, "temperature")
+        balanced = self.num_classes is not None and labels is None
+        if balanced:
+            labels = np.arange(n) % self.num_classes
+        elif labels is not None and np.ndim(labels) == 0:
+            labels = np.full(n, labels)
+        one_hot = self._one_hot(labels, n, "n")
+        rng = np.random.default_rng(seed)
+        z = temperature * rng.standard_normal((n, self.latent_dim), dtype="float32")
+        samples = self._decode_batched(z, one_hot)[0]
+        return (samples, labels.astype("int64")) if balanced else samples
+
+    def reconstruct(self, x, labels=None):
+        """Decodes the posterior mean of `x`: a deterministic reconstruction."""
+        z_mean, _ = self.encode(x, labels)
+        return self.decode(z_mean, labels)
+
+    def interpolate(self, a, b, steps=8, labels=None):
+        """Decodes `steps` points on the line between the encodings of a and b.
+
+        Args:
+            a: one sample, of shape `data_shape` (or `(1, *data_shape)`).
+            b: another sample.
+            steps: int >= 2. Number of points, both ends included. Defaults to
+                `8`.
+            labels: conditional VAE only: the pair `(label of a, label of b)`;
+                the one-hot label is interpolated along with the latent point.
+
+        Returns:
+            Array of shape `(steps, *data_shape)`, from a's reconstruction to
+            b's.
+        """
+        steps = check_int(steps, "steps", low=2)
+        ends = check_x(
+            np.concatenate([np.reshape(v, (1, *self.data_shape)) for v in (a, b)]),
+            self.data_shape,
+            self.likelihood,
+        )
+        one_hot = self._one_hot(labels, 2, "(a, b)")
+        z_mean, _ = self.encode(ends, one_hot)
+        t = np.linspace(0.0, 1.0, steps, dtype="float32")[:, None]
+        z = (1.0 - t) * z_mean[0] + t * z_mean[1]
+        if one_hot is not None:
+            one_hot = (1.0 - t) * one_hot[0] + t * one_hot[1]
+        return self._decode_batched(z, one_hot)[0]
+
+    def _one_hot(self, labels, n, against):
+        return check_labels(labels, self.num_classes, n, against)
+
+    def _encode_for_inference(self, x, one_hot):
+        return self._encode(x, one_hot, False)
+
+    def _decode_for_inference(self, z, one_hot):
+        return (self._to_data_space(self._decode(z, one_hot, False)),)
 
     # --------------------------------------------------------------- helpers
 
@@ -447,35 +465,6 @@ class VAE(OwnLossModel, DataMethods, EagerMethods, keras.Model):
         x = ops.cast(x, "float32")
         output = ops.cast(output, "float32")
         if self.likelihood == "bernoulli":
-            # -log p(x | logits), stable for any logit: softplus(l) - x * l.
-            nll = (
-                ops.relu(output)
-                - x * output
-                + ops.log1p(ops.exp(-ops.absolute(output)))
-            )
-        else:
-            log_var = ops.clip(self.decoder_log_var, *_DECODER_LOG_VAR_RANGE)
-            nll = 0.5 * (
-                ops.square(x - output) * ops.exp(-log_var) + log_var + _LOG_2PI
-            )
-        return ops.sum(nll, axis=tuple(range(1, len(nll.shape))))
-
-
-def _scale_for_replicas(loss):
-    """Divides the loss by the number of replicas of a `tf.distribute` strategy.
-
-    Keras' TensorFlow trainer sums the replicas' gradients and multiplies the
-    logged loss by the number of replicas, expecting each replica's loss to be
-    pre-divided by it, as its `Loss` objects do
-    (`keras/src/losses/loss.py: scale_loss_for_distribution`). Without this the
-    gradients and the logged loss of a 2-replica run were twice a single
-    device's.
-    """
-    if keras.backend.backend() != "tensorflow":
-        return loss
-    import tensorflow as tf
-
-    num_replicas = tf.distribute.get_strategy().num_replicas_in_sync
-    if num_replicas > 1:
-        loss = loss * (1.0 / num_replicas)
-    return loss
+            return _vae_losses.bernoulli_nll(x, output)
+        log_var = ops.clip(self.decoder_log_var, *_DECODER_LOG_VAR_RANGE)
+        return _vae_losses.gaussian_nll(x, output, log_var)

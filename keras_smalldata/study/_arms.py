@@ -98,16 +98,22 @@ def _limit_tensorflow_threads(threads):
 def _learning_curve(arm, estimator, x, y, fold, per_class, seed):
     """Scores of `estimator` on the nested subsets of one `(pool, test)` fold.
 
-    Through `ModelComparison.learning_curve`, seeded by the fold's own seed,
-    so every arm of a repeat trains on the same subsets.
+    Through `keras_smalldata.compare.learning_curve`, seeded by the fold's
+    own seed, so every arm of a repeat trains on the same subsets.
     """
-    from keras_smalldata.compare import ModelComparison
+    from keras_smalldata.compare import learning_curve
 
-    comparison = ModelComparison(
-        {arm: estimator}, cv=fold, random_state=seed, error_score="raise"
+    curve = learning_curve(
+        {arm: estimator},
+        x,
+        y,
+        per_class,
+        per_class=True,
+        cv=fold,
+        random_state=seed,
+        error_score="raise",
     )
-    comparison.learning_curve(x, y, per_class, per_class=True)
-    scores = comparison.learning_curve_scores_
+    scores = curve.fold_scores
     return pd.DataFrame(
         {
             "arm": arm,

@@ -27,7 +27,7 @@ def vae_samples(x, y, pool, seed, settings):
 
     The VAE is looked up with the arguments `DeepArm` trained it with on the
     largest training set of a repeat: the pool, in the order
-    `ModelComparison.learning_curve` passes it (sorted indices), with labels
+    `compare.learning_curve` passes it (sorted indices), with labels
     as indices of the pool's classes. In the job that trained it, that is a
     cache hit.
 

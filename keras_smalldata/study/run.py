@@ -26,7 +26,7 @@ def run_study(x, y, config=None, *, unlabeled=None, progress=True, **options):
 
     For each repeat, `max(per_class)` samples of every class are drawn as the
     labelled pool (seeded); each size trains on a nested subset of it (the same
-    subset for every arm, drawn by `ModelComparison.learning_curve` with one
+    subset for every arm, drawn by `compare.learning_curve` with one
     `(pool, test)` fold per repeat) and every arm is scored on all the samples
     outside the pool, so all sizes and arms of a repeat share one test set.
     Test labels are never used. Arms:

@@ -28,7 +28,7 @@ class StudyConfig:
             leave every class at least one test sample.
         arms: list of arm names, or `None` for the default arms of the data's
             kind (see `run_study`). Defaults to `None`.
-        repeats: int >= 1, or `None`: 5, or 1 with `quick`. Random splits.
+        repeats: int >= 1, or `None`: 3, or 1 with `quick`. Random splits.
             Defaults to `None`.
         seed: int >= 0. Seeds the splits and every model. Defaults to `0`.
         quick: bool. Smaller training budgets and one repeat by default (a
@@ -131,7 +131,7 @@ class StudyConfig:
                 f"`per_class` must be smaller than the smallest class ({smallest!r}: "
                 f"{counts.min()} samples). Received: per_class={list(per_class)}"
             )
-        repeats = self.repeats or (1 if self.quick else 5)
+        repeats = self.repeats or (1 if self.quick else 3)
         arms = self.arms if self.arms is not None else default_arms(kind)
         _check_arms_for_data(arms, kind, x.shape, self, unlabeled)
         return dataclasses.replace(

@@ -1,5 +1,6 @@
 """`discriminative_optimizer`: smaller learning rates for earlier layers."""
 
+import copy
 import math
 import numbers
 import re
@@ -11,30 +12,43 @@ from keras_smalldata._config import check_config
 from keras_smalldata._model_layers import layer_groups, trainable_by_nature
 from keras_smalldata._optimizer_state import copy_state
 from keras_smalldata._validation import check_int, check_number
+from keras_smalldata.transfer._scaled_schedule import ScaledSchedule
 
 
 @keras.saving.register_keras_serializable(package="keras_smalldata")
 class DiscriminativeOptimizer(keras.optimizers.MultiOptimizer):
-    """A `MultiOptimizer` whose learning rates move together.
+    """A `MultiOptimizer` whose groups' learning rates keep fixed ratios.
 
-    Made by `discriminative_optimizer`. Its `learning_rate` is the head's (the
-    map's default optimizer); every group keeps its ratio to it (`ratios`, one
-    per entry of `optimizers`), so `keras.callbacks.LearningRateScheduler` and
-    `ReduceLROnPlateau` work and keep the ratios between groups, whether a
-    schedule returns a multiple of the rate or a fixed value. It also accepts
-    gradients for a subset of the variables it was built for, which is what
-    training with frozen groups needs; a plain `MultiOptimizer` rejects them.
-    It saves and loads with the model, its state included: when made by
-    `discriminative_optimizer` it keeps each variable's group by identity,
-    and by position among the model's weights in its config, not by variable
-    path as `MultiOptimizer` does (a loaded model's paths differ).
+    Made by `discriminative_optimizer`. Each group (one per entry of
+    `optimizers`) trains at `ratios[i]` times the head's rate (the head is the
+    map's default optimizer, ratio 1). Its rate is either a number or a
+    `keras.optimizers.schedules.LearningRateSchedule`: then each group holds
+    the schedule times its ratio, evaluated at the group's own step, and
+    nothing is ever frozen into a float.
+
+    Its `learning_rate` is the head's; setting it (a number or a schedule)
+    sets every group's, keeping the ratios. Keras' rate callbacks
+    (`LearningRateScheduler`, `ReduceLROnPlateau`) set each group's rate from
+    its own, as for any `MultiOptimizer`: a schedule that returns a multiple
+    of the rate it is given (`lambda epoch, lr: lr * 0.9`) keeps the ratios,
+    one that returns a fixed value gives every group that value. For a
+    schedule that keeps the ratios at every step, give `discriminative_optimizer`
+    a `LearningRateSchedule` as `base_lr`.
+
+    It also accepts gradients for a subset of the variables it was built for,
+    which is what training with frozen groups needs; a plain `MultiOptimizer`
+    rejects them. It saves and loads with the model, its state included: when
+    made by `discriminative_optimizer` it keeps each variable's group by
+    identity, and by position among the model's weights in its config, not by
+    variable path as `MultiOptimizer` does (a loaded model's paths differ).
 
     Args:
         optimizer_map: a `keras.optimizers.OptimizerMap`; its default
             optimizer is the head's.
         ratios: list of floats, each group's learning rate over the head's, in
             the order of `optimizers`. Defaults to the ratios of the rates the
-            optimizers have.
+            optimizers have (of their multipliers, for groups made from a
+            schedule).
         loss_scale_factor: passed to `MultiOptimizer`.
         name: passed to `MultiOptimizer`.
 
@@ -46,7 +60,7 @@ class DiscriminativeOptimizer(keras.optimizers.MultiOptimizer):
     >>> opt = keras_smalldata.transfer.discriminative_optimizer(model, 1e-3)
     >>> isinstance(opt, keras_smalldata.transfer.DiscriminativeOptimizer)
     True
-    >>> opt.learning_rate = 1e-2  # as a learning-rate schedule or callback does
+    >>> opt.learning_rate = 1e-2  # every group keeps its ratio to the head
     >>> [round(float(o.learning_rate), 6) for o in opt.optimizers]
     [0.0001, 0.001, 0.01]
     """
@@ -59,9 +73,13 @@ class DiscriminativeOptimizer(keras.optimizers.MultiOptimizer):
                 f"Received: optimizer_map of type {type(optimizer_map).__name__}"
             )
         super().__init__(optimizer_map, loss_scale_factor=loss_scale_factor, name=name)
+        # Ours, not MultiOptimizer's private copy: the patterns (for the config
+        # and the fallback by path) and which optimizer is the head's.
+        self._map = optimizer_map
+        self._head = self.optimizers.index(optimizer_map.default_optimizer)
         if ratios is None:
-            head_rate = _rate(self._optimizer_map.default_optimizer)
-            ratios = [_rate(o) / head_rate for o in self.optimizers]
+            multipliers = [_multiplier(o) for o in self.optimizers]
+            ratios = [m / multipliers[self._head] for m in multipliers]
         if (
             not isinstance(ratios, (list, tuple))
             or len(ratios) != len(self.optimizers)
@@ -77,21 +95,27 @@ class DiscriminativeOptimizer(keras.optimizers.MultiOptimizer):
                 f"optimizer of the map. Received: ratios={ratios!r}"
             )
         self.ratios = [float(r) for r in ratios]
-        # Which group each variable belongs to (see `build`).
+        # Which group each variable belongs to (see `build`), by `id`.
         self._weight_groups = None  # per weight of the model: group, or None
-        self._group_of = {}  # variable key -> index into `optimizers`
+        self._group_of = {}  # id of a model variable -> index into `optimizers`
         self._weights = _Weights([])  # the model's weights, out of tracking
         self._loaded_positions = None  # from a saved config (see `get_config`)
         self._positions = None  # what `build` found the variables to be
+        self._group_index = {}  # id of a built-for variable -> its group
+        self._built_for = _Weights([])  # the variables `build` was given
 
     @property
     def learning_rate(self):
-        return self._optimizer_map.default_optimizer.learning_rate
+        return self.optimizers[self._head].learning_rate
 
     @learning_rate.setter
     def learning_rate(self, value):
+        schedule = isinstance(value, keras.optimizers.schedules.LearningRateSchedule)
         for optimizer, ratio in zip(self.optimizers, self.ratios, strict=True):
-            optimizer.learning_rate = float(value) * ratio
+            # Keras refuses a number for a group made from a schedule.
+            optimizer.learning_rate = (
+                ScaledSchedule(value, ratio) if schedule else float(value) * ratio
+            )
 
     def _bind(self, weights, weight_groups):
         """Groups the variables of `weights` by identity: `weight_groups[i]` is
@@ -107,7 +131,7 @@ class DiscriminativeOptimizer(keras.optimizers.MultiOptimizer):
             )
         self._weight_groups = [None if g is None else int(g) for g in weight_groups]
         self._group_of = {
-            self._var_key(w): g
+            id(w): g
             for w, g in zip(weights, self._weight_groups, strict=True)
             if g is not None
         }
@@ -120,8 +144,7 @@ class DiscriminativeOptimizer(keras.optimizers.MultiOptimizer):
         groups = self._weight_groups
         if groups is not None and len(groups) == len(weights):
             self._bind(weights, groups)
-        if old.built:
-            self._group_of.update(old._var_to_optimizer_idx)
+        self._group_of.update(old._group_index)
 
     def _built_positions(self):
         """Indices into the model's weights of the variables it is built for
@@ -131,8 +154,8 @@ class DiscriminativeOptimizer(keras.optimizers.MultiOptimizer):
             return self._positions if self.built else self._loaded_positions
         if not self.built:
             return [i for i, w in enumerate(weights) if w.trainable]
-        position_of = {self._var_key(w): i for i, w in enumerate(weights)}
-        keys = [self._var_key(v) for v in self._trainable_variables]
+        position_of = {id(w): i for i, w in enumerate(weights)}
+        keys = [id(v) for v in self._built_for.weights]
         if all(key in position_of for key in keys):
             return [position_of[key] for key in keys]
         return None
@@ -166,15 +189,13 @@ class DiscriminativeOptimizer(keras.optimizers.MultiOptimizer):
         if self.built:
             return
         var_list = list(var_list)
-        keys = [self._var_key(v) for v in var_list]
-        head = self.optimizers.index(self._optimizer_map.default_optimizer)
         self._positions = None
-        if all(key in self._group_of for key in keys):
-            groups = [self._group_of[key] for key in keys]
+        if all(id(v) in self._group_of for v in var_list):
+            groups = [self._group_of[id(v)] for v in var_list]
         elif (positions := self._find_positions(var_list)) is not None:
             self._positions = positions
             groups = [self._weight_groups[i] for i in positions]
-            groups = [head if g is None else g for g in groups]
+            groups = [self._head if g is None else g for g in groups]
         else:
             if self._weight_groups is not None:
                 warnings.warn(
@@ -186,14 +207,12 @@ class DiscriminativeOptimizer(keras.optimizers.MultiOptimizer):
                     f"{len(self._weight_groups)} weights",
                     stacklevel=2,
                 )
-            groups = [self.optimizers.index(self._optimizer_map(v)) for v in var_list]
-        self._var_to_optimizer_idx = {}
-        self._trainable_variables_indices = {}
+            groups = [self.optimizers.index(self._map(v)) for v in var_list]
+        self._group_index = {id(v): g for v, g in zip(var_list, groups, strict=True)}
+        self._built_for = _Weights(var_list)
         per_group = [[] for _ in self.optimizers]
-        for i, (key, group) in enumerate(zip(keys, groups, strict=True)):
-            self._var_to_optimizer_idx[key] = group
-            self._trainable_variables_indices[key] = i
-            per_group[group].append(var_list[i])
+        for variable, group in zip(var_list, groups, strict=True):
+            per_group[group].append(variable)
         for optimizer, variables in zip(self.optimizers, per_group, strict=True):
             if variables:
                 optimizer.build(variables)
@@ -219,7 +238,8 @@ class DiscriminativeOptimizer(keras.optimizers.MultiOptimizer):
             )
             return None
         as_saved = type(self).from_config({**self.get_config(), "built_weights": saved})
-        as_saved.build([self._trainable_variables[index[p]] for p in saved])
+        built_for = self._built_for.weights
+        as_saved.build([built_for[index[p]] for p in saved])
         as_saved.load_own_variables(store)
         copy_state(as_saved, self, caller="DiscriminativeOptimizer")
         # Keras then loads each group's optimizer from its own store, by
@@ -232,7 +252,7 @@ class DiscriminativeOptimizer(keras.optimizers.MultiOptimizer):
         # Keras' own matches each variable to its moving average by position
         # in the list the optimizer was built for; look each one up instead.
         for variable in var_list:
-            index = self._var_to_optimizer_idx.get(self._var_key(variable))
+            index = self._group_index.get(id(variable))
             optimizer = None if index is None else self.optimizers[index]
             if optimizer is None or not optimizer.use_ema:
                 continue
@@ -242,42 +262,53 @@ class DiscriminativeOptimizer(keras.optimizers.MultiOptimizer):
                 variable.assign(average)
 
     def apply(self, grads, trainable_variables=None):
-        # LearningRateScheduler sets each group's rate to schedule(epoch, rate)
-        # on its own, which a fixed-value schedule makes all equal: derive them
-        # from the head's again.
-        head = self._optimizer_map.default_optimizer
-        for optimizer, ratio in zip(self.optimizers, self.ratios, strict=True):
-            if optimizer is not head:
-                optimizer.learning_rate.assign(head.learning_rate * ratio)
         # MultiOptimizer.apply insists on gradients for every variable it was
-        # built for; dispatch a subset the same way instead.
-        if trainable_variables is None or not self.built:
-            return super().apply(grads, trainable_variables)
-        groups = [[] for _ in self.optimizers]
+        # built for; dispatch a subset the same way instead. Each group's
+        # optimizer applies its own rate (a number, or its schedule at its
+        # own step): nothing is reset here.
+        if len(grads) == 0:
+            return
+        if trainable_variables is None:
+            # As `stateless_apply` (JAX) calls it: the built-for variables.
+            if not self.built:
+                raise ValueError(
+                    "When passing `grads` without `variables`, the optimizer "
+                    "must already be built on a list of variables. Call "
+                    "`optimizer.build(trainable_variables)` first."
+                )
+            trainable_variables = self._built_for.weights
+        if not self.built:
+            self.build(trainable_variables)
+        per_group = [[] for _ in self.optimizers]
         for grad, variable in zip(grads, trainable_variables, strict=True):
             if grad is None:  # e.g. a backbone output the model does not use
                 continue
-            groups[self._var_to_optimizer_idx[self._var_key(variable)]].append(
-                (grad, variable)
-            )
-        for optimizer, pairs in zip(self.optimizers, groups, strict=True):
+            group = self._group_index.get(id(variable))
+            if group is None:
+                raise ValueError(
+                    f"DiscriminativeOptimizer {self.name!r} was built for "
+                    f"{len(self._group_index)} other variables; rebuild it (or "
+                    "make a new one with `discriminative_optimizer`) for this "
+                    f"one. Received: a gradient for variable {variable.path!r}"
+                )
+            per_group[group].append((grad, variable))
+        for optimizer, pairs in zip(self.optimizers, per_group, strict=True):
             if pairs:
                 optimizer.apply([g for g, _ in pairs], [v for _, v in pairs])
-        self._iterations.assign_add(1)
+        self.iterations.assign_add(1)
 
     def get_config(self):
         # MultiOptimizer's config serializes its map entry by entry, so
         # `from_config` would make one optimizer per variable: keep the groups.
         patterns = {id(o): [] for o in self.optimizers}
-        for pattern, optimizer in self._optimizer_map.items():
+        for pattern, optimizer in self._map.items():
             patterns[id(optimizer)].append(pattern)
-        head = self._optimizer_map.default_optimizer
         return {
             "optimizers": [
                 keras.saving.serialize_keras_object(o) for o in self.optimizers
             ],
             "patterns": [patterns[id(o)] for o in self.optimizers],
-            "head": self.optimizers.index(head),
+            "head": self._head,
             "ratios": self.ratios,
             "loss_scale_factor": self.loss_scale_factor,
             "name": self.name,
@@ -291,7 +322,9 @@ class DiscriminativeOptimizer(keras.optimizers.MultiOptimizer):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         check_config(cls, config, _CONFIG_KEYS)
-        config = dict(config)
+        # A copy: Keras' `Optimizer.from_config` deserializes a schedule in
+        # place, which would change the caller's config.
+        config = copy.deepcopy(config)
         optimizers = [
             keras.saving.deserialize_keras_object(o, custom_objects=custom_objects)
             for o in config.pop("optimizers")
@@ -300,7 +333,7 @@ class DiscriminativeOptimizer(keras.optimizers.MultiOptimizer):
         # Absent from older files, whose groups are then found by path.
         weight_groups = config.pop("weight_groups", None)
         built_weights = config.pop("built_weights", None)
-        ratios = {
+        ratio_of = {
             id(o): r for o, r in zip(optimizers, config.pop("ratios"), strict=True)
         }
         optimizer_map = keras.optimizers.OptimizerMap(
@@ -309,8 +342,10 @@ class DiscriminativeOptimizer(keras.optimizers.MultiOptimizer):
         for optimizer, keys in zip(optimizers, patterns, strict=True):
             for key in keys:
                 optimizer_map[key] = optimizer
-        instance = cls(optimizer_map, **config)
-        instance.ratios = [ratios[id(o)] for o in instance.optimizers]
+        # The saved ratios follow the saved order; MultiOptimizer orders its
+        # optimizers as the map lists them: give each its own once made.
+        instance = cls(optimizer_map, ratios=[1.0] * len(optimizers), **config)
+        instance.ratios = [ratio_of[id(o)] for o in instance.optimizers]
         if weight_groups is not None:
             instance._weight_groups = [
                 None if g is None else int(g) for g in weight_groups
@@ -343,8 +378,23 @@ class _Weights:
         self.weights = list(weights)
 
 
-def _rate(optimizer):
-    return float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+def _multiplier(optimizer):
+    """The group's rate, or its multiplier if it holds a `ScaledSchedule`.
+
+    Read from the optimizer's config (public), not from its private rate.
+    """
+    rate = optimizer.get_config()["learning_rate"]
+    if isinstance(rate, dict):
+        schedule = keras.saving.deserialize_keras_object(rate)
+        if not isinstance(schedule, ScaledSchedule):
+            raise ValueError(
+                "DiscriminativeOptimizer cannot tell the ratios of optimizers "
+                "holding their own schedules: pass `ratios`, or make it with "
+                "`discriminative_optimizer(model, schedule, ...)`. "
+                f"Received: an optimizer with learning_rate={rate['class_name']}"
+            )
+        return schedule.multiplier
+    return float(rate)
 
 
 def discriminative_optimizer(
@@ -368,14 +418,23 @@ def discriminative_optimizer(
     each variable's exact path: the fallback when it cannot tell otherwise.)
     Variables added later fall to the head.
 
+    `base_lr` may be a `keras.optimizers.schedules.LearningRateSchedule`
+    (cosine decay with warm-up is the usual fine-tuning recipe): each group
+    then trains at its multiplier times the schedule, evaluated at the group's
+    own step, which is the model's step for every group that trains from the
+    start. (A group unfrozen later, by `GradualUnfreezing`, starts the schedule
+    when it starts training, warm-up included, as a fresh optimizer would.)
+
     Args:
         model: a built `keras.Model`.
-        base_lr: float > 0. Learning rate of the head.
+        base_lr: float > 0, or a `keras.optimizers.schedules.
+            LearningRateSchedule`. Learning rate of the head.
         lr_mult: float >= 1. Ratio of the head's rate to the first group's.
             Defaults to `100`.
         num_groups: int >= 1. Number of groups. Defaults to `3`.
-        optimizer: name or instance of a Keras optimizer; each group gets a
-            copy with its own learning rate. Defaults to `"adam"`.
+        optimizer: name or instance of a Keras optimizer with a number as
+            its learning rate; each group gets a copy with its own. Defaults
+            to `"adam"`.
 
     Returns:
         A `DiscriminativeOptimizer` (a `keras.optimizers.MultiOptimizer`).
@@ -388,8 +447,21 @@ def discriminative_optimizer(
     >>> opt = keras_smalldata.transfer.discriminative_optimizer(model, 1e-3)
     >>> [round(float(o.learning_rate), 6) for o in opt.optimizers]
     [1e-05, 0.0001, 0.001]
+    >>> warm_cosine = keras.optimizers.schedules.CosineDecay(
+    ...     0.0, decay_steps=100, warmup_target=1e-3, warmup_steps=10
+    ... )
+    >>> opt = keras_smalldata.transfer.discriminative_optimizer(model, warm_cosine)
+    >>> [round(float(o.learning_rate), 6) for o in opt.optimizers]  # step 0
+    [0.0, 0.0, 0.0]
+    >>> [round(float(warm_cosine(10)) * r, 6) for r in opt.ratios]  # step 10
+    [1e-05, 0.0001, 0.001]
     """
-    check_number(base_lr, "base_lr", low=0, closed="neither")
+    schedule = isinstance(base_lr, keras.optimizers.schedules.LearningRateSchedule)
+    if not schedule and (not isinstance(base_lr, numbers.Real) or not base_lr > 0):
+        raise ValueError(
+            "`base_lr` must be a number > 0 or a keras.optimizers.schedules."
+            f"LearningRateSchedule. Received: base_lr={base_lr!r}"
+        )
     check_number(lr_mult, "lr_mult", low=1)
     check_int(num_groups, "num_groups", low=1)
     if not isinstance(model, keras.Model) or not model.built:
@@ -397,13 +469,28 @@ def discriminative_optimizer(
             "discriminative_optimizer needs a built keras.Model. "
             f"Received: model={model!r}"
         )
-    groups = layer_groups(model, num_groups)
     template = keras.optimizers.get(optimizer)
-    rates = [
-        base_lr / lr_mult ** ((len(groups) - 1 - i) / max(len(groups) - 1, 1))
+    if isinstance(template.get_config()["learning_rate"], dict):
+        # Each group's rate is derived from `base_lr`: replacing the template's
+        # schedule with it would silently drop the schedule.
+        raise ValueError(
+            "discriminative_optimizer gives each group a multiple of `base_lr`, "
+            "so `optimizer` must have a number as its learning rate; pass its "
+            "schedule as `base_lr` instead. Received: optimizer="
+            f"{type(template).__name__} with a learning-rate schedule"
+        )
+    groups = layer_groups(model, num_groups)
+    multipliers = [
+        1 / lr_mult ** ((len(groups) - 1 - i) / max(len(groups) - 1, 1))
         for i in range(len(groups))
     ]
-    optimizers = [_copy_with_rate(template, rate) for rate in rates]
+    optimizers = [
+        _copy_with_rate(
+            template,
+            ScaledSchedule(base_lr, m) if schedule else base_lr * m,
+        )
+        for m in multipliers
+    ]
     optimizer_map = keras.optimizers.OptimizerMap(default_optimizer=optimizers[-1])
     for group, group_optimizer in zip(groups[:-1], optimizers[:-1], strict=True):
         for layer in group:
@@ -444,8 +531,10 @@ def _path_pattern(path, model_name):
     return re.escape(path)
 
 
-def _copy_with_rate(template, rate):
+def _copy_with_rate(template, learning_rate):
+    """A copy of `template` (a number as its rate) with `learning_rate`, a
+    number or a schedule, which Keras' `from_config` takes as it is."""
     config = template.get_config()
-    config["learning_rate"] = rate
+    config["learning_rate"] = learning_rate
     config.pop("name", None)
     return type(template).from_config(config)

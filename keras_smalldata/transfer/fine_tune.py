@@ -78,13 +78,17 @@ def fine_tune(
         # Compiled by an earlier fine_tune: start from the head's optimizer
         # (the last one).
         template = template.optimizers[-1]
+    # Both phases train at `base_lr` (or a fraction of it), whatever rate or
+    # schedule the model was compiled with.
+    config = template.get_config()
+    config["learning_rate"] = base_lr
+    template = type(template).from_config(config)
     histories = []
 
     if freeze_epochs:
         freeze(backbone)
-        config = template.get_config()
-        config["learning_rate"] = base_lr
-        _recompile(model, compile_config, type(template).from_config(config))
+        phase_1 = type(template).from_config(template.get_config())
+        _recompile(model, compile_config, phase_1)
         histories.append(model.fit(epochs=freeze_epochs, **fit_kwargs))
 
     unfreeze(backbone)

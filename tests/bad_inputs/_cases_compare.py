@@ -75,7 +75,21 @@ def _comparison(method, make=fitted_comparison, **kwargs):
 
 
 _PAIR = {"a": "tree", "b": "stump"}
-_CURVE = {"method": "learning_curve", "X": X, "y": Y}
+
+
+def _learning_curve(x=X, y=Y, estimators=None, train_sizes=(5,), **params):
+    if estimators is None:
+        estimators = {
+            "tree": DecisionTreeClassifier(random_state=0),
+            "stump": DecisionTreeClassifier(max_depth=1, random_state=0),
+        }
+    params = {"cv": 2, "random_state": 0, **params}
+    return compare.learning_curve(estimators, x, y, list(train_sizes), **params)
+
+
+def _curve_method(method, **kwargs):
+    return getattr(_learning_curve(), method)(**kwargs)
+
 
 # Tables of cases, one row each: kept as written.
 # fmt: off
@@ -156,12 +170,9 @@ COMPARISON = cases("compare.ModelComparison", _comparison_fit, [
      received("metric", "'f1'")),
     ("unknown-alternative", {"method": "compare", **_PAIR, "alternative": "more"},
      ValueError, received("alternative", "'more'")),
-    ("train-size-before-curve", {"method": "compare", **_PAIR, "train_size": 5},
-     ValueError, received("train_size", 5)),
-]) + cases("compare.ModelComparison.learning_curve", _comparison, [
+]) + cases("compare.learning_curve", _learning_curve, [
     *[
-        (what, {**_CURVE, "train_sizes": sizes}, ValueError,
-         received("train_sizes", sizes))
+        (what, {"train_sizes": sizes}, ValueError, received("train_sizes", sizes))
         for what, sizes in (
             ("zero-size", [0]),
             ("negative-size", [-5]),
@@ -171,15 +182,24 @@ COMPARISON = cases("compare.ModelComparison", _comparison_fit, [
             ("more-than-the-fold", [11]),
         )
     ],
-    ("x-and-y-lengths-differ", {**_CURVE, "y": Y[:3], "train_sizes": [2]},
+    ("x-and-y-lengths-differ", {"y": Y[:3], "train_sizes": [2]},
      ValueError, r"inconsistent numbers of samples: \[20, 3\]"),
+    ("per-class-for-regression",
+     {"y": np.linspace(0, 1, 20), "estimators": [LinearRegression()],
+      "per_class": True}, ValueError, received("per_class", True)),
+]) + cases("compare.LearningCurve.compare", _curve_method, [
+    ("size-not-in-the-curve", {"method": "compare", **_PAIR, "train_size": 3},
+     ValueError, received("train_size", 3)),
+    ("unknown-estimator", {"method": "compare", "a": "tree", "b": "svc",
+                           "train_size": 5}, ValueError, received("b", "'svc'")),
 ]) + cases("compare.ModelComparison.plot", _comparison, [
-    ("unknown-kind", {"method": "plot", "kind": "bar"}, ValueError,
-     received("kind", "'bar'")),
     ("unknown-metric", {"method": "plot", "metric": "f1"}, ValueError,
      received("metric", "'f1'")),
     ("before-fit", {"method": "plot", "make": _unfitted_comparison}, ValueError,
-     r"needs fit to be run first"),
+     r"is not fitted yet"),
+]) + cases("compare.LearningCurve.plot", _curve_method, [
+    ("unknown-metric", {"method": "plot", "metric": "f1"}, ValueError,
+     received("metric", "'f1'")),
 ])
 # fmt: on
 

@@ -31,6 +31,9 @@ def _optimizer(ratios):
     )
 
 
+_SCHEDULE = keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.9)
+
+
 def _discriminative(**kwargs):
     return T.discriminative_optimizer(**{"model": nested_model(), **kwargs})
 
@@ -113,7 +116,19 @@ CASES = [
      r"built keras.Model. Received: model=<Sequential"),
     ("unknown-optimizer", {"base_lr": 1e-3, "optimizer": "adamw9000"},
      ValueError, r"Could not interpret optimizer identifier: adamw9000"),
-]) + cases("transfer.fine_tune", _fine_tune, [
+    ("base-lr-is-a-function", {"base_lr": abs}, ValueError,
+     received("base_lr", "<built-in function abs>")),
+    ("optimizer-with-its-own-schedule",
+     {"base_lr": 1e-3, "optimizer": keras.optimizers.SGD(_SCHEDULE)}, ValueError,
+     r"Received: optimizer=SGD with a learning-rate schedule"),
+]) + [
+    case("transfer.DiscriminativeOptimizer", "group-with-its-own-schedule",
+         T.DiscriminativeOptimizer,
+         {"optimizer_map": keras.optimizers.OptimizerMap(
+             default_optimizer=keras.optimizers.SGD(_SCHEDULE))},
+         ValueError, r"pass `ratios`.*Received: an optimizer with "
+         r"learning_rate=ExponentialDecay"),
+] + cases("transfer.fine_tune", _fine_tune, [
     ("uncompiled-model", {"model": nested_model()}, ValueError,
      r"compiled model.*Received: an uncompiled model"),
     ("zero-epochs", {"epochs": 0}, ValueError, received("epochs", 0)),

@@ -233,6 +233,7 @@ OPTIMIZERS = {
     ),
     "discriminative": "discriminative",
     "discriminative-ema": "discriminative-ema",
+    "discriminative-schedule": "discriminative-schedule",
 }
 
 
@@ -254,8 +255,15 @@ def _dense_model(optimizer, widths=(4, 4, 4)):
     model = keras.Sequential([keras.Input((4,)), backbone, head])
     if isinstance(optimizer, str):
         template = keras.optimizers.Adam(1e-2, use_ema=optimizer.endswith("ema"))
+        base_lr = 1e-2
+        if optimizer.endswith("schedule"):
+            # Each group runs it from its own first step: a group unfrozen
+            # later warms up then.
+            base_lr = keras.optimizers.schedules.CosineDecay(
+                1e-3, decay_steps=50, warmup_target=1e-2, warmup_steps=2
+            )
         optimizer = kst.discriminative_optimizer(
-            model, 1e-2, lr_mult=10, num_groups=4, optimizer=template
+            model, base_lr, lr_mult=10, num_groups=4, optimizer=template
         )
     else:
         optimizer = optimizer()

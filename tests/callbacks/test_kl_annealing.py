@@ -93,10 +93,12 @@ def test_max_beta_overrides_the_models_beta(digits):
         y,
         epochs=2,
         batch_size=64,
+        validation_data=(x[:8], y[:8]),
         callbacks=[KLAnnealing(warmup_epochs=1, max_beta=0.1)],
         verbose=0,
     )
     np.testing.assert_allclose(history.history["beta"], [0.0, 0.1], atol=1e-7)
+    assert "val_beta" not in history.history  # Beta weights training only.
     # The KL term is weighted by the annealed beta: at beta=0, loss is the
     # reconstruction loss alone.
     assert history.history["loss"][0] == pytest.approx(

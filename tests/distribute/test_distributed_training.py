@@ -79,9 +79,9 @@ def test_vae_matches_single_device_within_seed_noise(training, key):
 
 
 def test_vae_logs_the_same_keys_and_beta_as_on_one_device(training):
-    # `beta` is logged per train step; the replicas' steps run in threads at
-    # once and used to disagree on it (an AssertionError in `strategy.run`).
-    # KLAnnealing assigns `beta_variable` between steps, on every replica.
+    # The replicas' train steps run in threads at once, and used to disagree on
+    # whether to log `beta` (an AssertionError in `strategy.run`). KLAnnealing
+    # assigns `beta_variable` between steps, on every replica, and logs it.
     report = training("vae")
     single = report["single"][0]
     assert sorted(report["dist"]) == sorted(single)

@@ -24,7 +24,7 @@ def test_resolve_fills_the_data_defaults():
     config = StudyConfig().resolve(x, y)
     assert config.kind == "tabular"
     assert config.per_class == (5, 10, 20)
-    assert config.repeats == 5
+    assert config.repeats == 3
     assert "hist_gradient_boosting_tuned" in config.arms and "scratch" in config.arms
     assert StudyConfig(quick=True).resolve(x, y).repeats == 1
     images = np.zeros((60, 8, 8, 1))

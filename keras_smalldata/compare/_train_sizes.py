@@ -1,4 +1,4 @@
-"""Training subsets for learning curves, and where a model overtakes others."""
+"""Training sizes of a learning curve: their subsets, and where a model overtakes."""
 
 import numbers
 

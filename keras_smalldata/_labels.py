@@ -1,4 +1,8 @@
-"""Label handling shared by the VAE and what feeds it: integers or one-hot."""
+"""Class labels as integers or one-hot: checked, and converted either way.
+
+Shared by `models.VAE`, `data.SyntheticDataGenerator` and
+`evaluation.train_synthetic_test_real`.
+"""
 
 import numpy as np
 from keras import ops
