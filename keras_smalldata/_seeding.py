@@ -8,13 +8,18 @@ those draws, and a "seeded" fit starts from other weights: measured, 1 of 3
 seeded `KerasClassifier` fits differed while a thread called `random.random()`
 every half millisecond. `seeded(seed)` also gives the calling thread its own
 `random.Random(seed)` for Keras' draws, for as long as the block runs.
+
+`seed_from` turns a scikit-learn `random_state` into such a seed. Keras is
+imported inside the functions: `keras_smalldata.compare` imports this module
+and must not pay for TensorFlow when it only runs scikit-learn models.
 """
 
 import contextlib
+import numbers
 import random
 import threading
 
-import keras
+import numpy as np
 
 _INSTALL_LOCK = threading.Lock()
 
@@ -61,6 +66,8 @@ def seeded(seed):
     if seed is None:
         yield
         return
+    import keras
+
     keras.utils.set_random_seed(seed)
     proxy = _thread_random()
     if proxy is None:
@@ -72,3 +79,27 @@ def seeded(seed):
         yield
     finally:
         proxy.local.generator = previous
+
+
+def seed_from(random_state, owner):
+    """An int seed (or `None`) from a scikit-learn `random_state`.
+
+    A `numpy.random.RandomState` is drawn from, as scikit-learn estimators
+    do: two fits given one instance get different seeds.
+
+    Args:
+        random_state: `None`, an int or a `numpy.random.RandomState`.
+        owner: str. Who takes `random_state`, named in the error.
+    """
+    if random_state is None:
+        return None
+    if isinstance(random_state, numbers.Integral) and not isinstance(
+        random_state, bool
+    ):
+        return int(random_state)
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(np.iinfo(np.int32).max))
+    raise ValueError(
+        f"{owner} expects `random_state` to be None, an int or a numpy "
+        f"RandomState. Received: random_state={random_state!r}"
+    )

@@ -257,12 +257,15 @@ def _run_study_command(args):
         if importlib.util.find_spec(module) is None:
             return _fail(f"the study needs {module}. Install it with: {install}")
     # Imported here: they load TensorFlow, pandas and rich.
-    from keras_smalldata.study._output import check_out_dir
-    from keras_smalldata.study._progress import StudyProgress
-    from keras_smalldata.study._terminal import print_summary
-    from keras_smalldata.study.load_data import check_per_class, load_study_data
-    from keras_smalldata.study.report import write_report
-    from keras_smalldata.study.study_config import StudyConfig
+    from keras_smalldata.study import (
+        StudyConfig,
+        StudyProgress,
+        check_out_dir,
+        check_per_class,
+        load_study_data,
+        print_summary,
+        write_report,
+    )
 
     try:
         check_out_dir(args.out, args.overwrite, name="--out", flag="--overwrite")

@@ -1,11 +1,9 @@
 """Plots for looking at images: augmentations of a batch, VAE samples, any grid."""
 
-import numbers
-
 import keras
 import numpy as np
 
-from keras_smalldata.layers._validation import check_value_range
+from keras_smalldata._validation import check_int, check_value_range
 
 
 def augmentation_grid(layer, images, num_rows=4, value_range=(0, 1)):
@@ -60,15 +58,7 @@ def augmentation_grid(layer, images, num_rows=4, value_range=(0, 1)):
             'pip install "keras-smalldata[plot]"'
         ) from error
 
-    if (
-        isinstance(num_rows, bool)
-        or not isinstance(num_rows, numbers.Integral)
-        or num_rows < 1
-    ):
-        raise ValueError(
-            "`num_rows` must be an integer of at least 1. "
-            f"Received: num_rows={num_rows!r}"
-        )
+    check_int(num_rows, "num_rows", low=1)
     if not callable(layer):
         raise TypeError(
             "`layer` must be a callable such as a Keras layer, called as "
@@ -127,15 +117,7 @@ def vae_sample_grid(vae, per_class=8, images=None, labels=None, seed=None):
     """
     from matplotlib.figure import Figure
 
-    if (
-        isinstance(per_class, bool)
-        or not isinstance(per_class, numbers.Integral)
-        or per_class < 1
-    ):
-        raise ValueError(
-            "`per_class` must be an integer of at least 1. "
-            f"Received: per_class={per_class!r}"
-        )
+    check_int(per_class, "per_class", low=1)
     rows = vae.num_classes or 1
     if vae.num_classes:
         classes = np.repeat(np.arange(rows), per_class)

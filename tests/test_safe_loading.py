@@ -19,6 +19,7 @@ from _layer_cases import BY_NAME, CASES  # noqa: E402
 
 from keras_smalldata import layers  # noqa: E402
 from keras_smalldata._config import accepted_arguments, check_config  # noqa: E402
+from keras_smalldata._optimizer_state import state_by_key  # noqa: E402
 from keras_smalldata.callbacks import GradualUnfreezing  # noqa: E402
 from keras_smalldata.models import (  # noqa: E402
     VAE,
@@ -35,7 +36,6 @@ from keras_smalldata.transfer import (  # noqa: E402
     freeze,
     unfreeze,
 )
-from keras_smalldata.transfer._optimizer_state import state_by_key  # noqa: E402
 
 RNG = np.random.default_rng(0)
 IMAGES = RNG.uniform(0, 1, (4, 8, 8, 3)).astype("float32")

@@ -4,12 +4,13 @@ import numbers
 
 import keras
 
-from keras_smalldata.transfer._layers import (
+from keras_smalldata._model_layers import (
     is_batchnorm,
     set_leaf_trainable,
     weighted_leaves,
 )
-from keras_smalldata.transfer._optimizer_state import rebuild_optimizer
+from keras_smalldata._optimizer_state import rebuild_optimizer
+from keras_smalldata._validation import check_int
 
 
 class GradualUnfreezing(keras.callbacks.Callback):
@@ -64,15 +65,8 @@ class GradualUnfreezing(keras.callbacks.Callback):
                 "`backbone` must be a Keras layer or model. "
                 f"Received: backbone of type {type(backbone).__name__}"
             )
-        for name, value, low in (("every", every, 1), ("start_epoch", start_epoch, 0)):
-            if (
-                not isinstance(value, numbers.Integral)
-                or isinstance(value, bool)
-                or value < low
-            ):
-                raise ValueError(
-                    f"`{name}` must be an integer >= {low}. Received: {name}={value!r}"
-                )
+        check_int(every, "every", low=1)
+        check_int(start_epoch, "start_epoch", low=0)
         self.backbone = backbone
         self.every = every
         self.blocks = blocks

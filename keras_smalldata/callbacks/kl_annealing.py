@@ -2,7 +2,7 @@
 
 import keras
 
-from keras_smalldata.layers._validation import (
+from keras_smalldata._validation import (
     check_choice,
     check_non_negative,
     check_positive_int,

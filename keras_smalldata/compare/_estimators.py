@@ -2,7 +2,6 @@
 
 import numbers
 
-import numpy as np
 from sklearn.base import is_classifier, is_regressor
 from sklearn.metrics import check_scoring, get_scorer
 from sklearn.utils.multiclass import type_of_target
@@ -118,22 +117,6 @@ def check_error_score(error_score):
     raise ValueError(
         "ModelComparison expects `error_score` to be 'raise' or a number "
         f"(e.g. np.nan). Received: error_score={error_score!r}"
-    )
-
-
-def seed_from(random_state):
-    """An int seed (or None) from `None`, an int or a RandomState."""
-    if random_state is None:
-        return None
-    if isinstance(random_state, numbers.Integral) and not isinstance(
-        random_state, bool
-    ):
-        return int(random_state)
-    if isinstance(random_state, np.random.RandomState):
-        return int(random_state.randint(np.iinfo(np.int32).max))
-    raise ValueError(
-        "ModelComparison expects `random_state` to be None, an int or a numpy "
-        f"RandomState. Received: random_state={random_state!r}"
     )
 
 

@@ -7,12 +7,12 @@ runs scikit-learn models) does not pay for TensorFlow.
 
 import copy
 import inspect
-import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+from keras_smalldata._validation import check_int, check_number
 
 _PREFIX = "model__"
 # Passed to `model.fit` by the estimator itself; `fit_kwargs` may not hold them.
@@ -125,7 +125,7 @@ class _KerasEstimator(BaseEstimator):
         Returns:
             `self`, fitted.
         """
-        from keras_smalldata._seeding import seeded
+        from keras_smalldata._seeding import seed_from, seeded
 
         self._check_params()
         X, y = validate_data(
@@ -135,7 +135,7 @@ class _KerasEstimator(BaseEstimator):
             sample_weight = self._check_sample_weight(sample_weight, len(X))
         targets, sample_weight = self._prepare_targets(y, sample_weight)
 
-        seed = self._seed()
+        seed = seed_from(self.random_state, type(self).__name__)
         # Seeds Python, NumPy and the backend (weights, shuffling, dropout),
         # with Keras' seed draws kept to this thread (see `_seeding`).
         with seeded(seed):
@@ -181,27 +181,9 @@ class _KerasEstimator(BaseEstimator):
                     f"for the model builder need the `{_PREFIX}` prefix, e.g. "
                     f"`{_PREFIX}units=32`. Received: {param}={value!r}"
                 )
-        for param in ("epochs", "batch_size"):
-            value = getattr(self, param)
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, numbers.Integral)
-                or value < 1
-            ):
-                raise ValueError(
-                    f"{name} expects `{param}` to be an integer of at least 1. "
-                    f"Received: {param}={value!r}"
-                )
-        split = self.validation_split
-        if (
-            isinstance(split, bool)
-            or not isinstance(split, numbers.Real)
-            or not 0 <= split < 1
-        ):
-            raise ValueError(
-                f"{name} expects `validation_split` to be a number in [0, 1). "
-                f"Received: validation_split={split!r}"
-            )
+        check_int(self.epochs, "epochs", low=1)
+        check_int(self.batch_size, "batch_size", low=1)
+        check_number(self.validation_split, "validation_split", 0, 1, closed="low")
         if self.callbacks is not None and not isinstance(self.callbacks, list | tuple):
             raise ValueError(
                 f"{name} expects `callbacks` to be a list of Keras callbacks or "
@@ -242,21 +224,6 @@ class _KerasEstimator(BaseEstimator):
                 f"Received: sample_weight with min={sample_weight.min()!r}"
             )
         return sample_weight
-
-    def _seed(self):
-        state = self.random_state
-        if state is None:
-            return None
-        if isinstance(state, numbers.Integral) and not isinstance(state, bool):
-            return int(state)
-        if isinstance(state, np.random.RandomState):
-            # Draws from the instance, as scikit-learn estimators do: two fits
-            # with one RandomState instance get different seeds.
-            return int(check_random_state(state).randint(np.iinfo(np.int32).max))
-        raise ValueError(
-            f"{type(self).__name__} expects `random_state` to be None, an int "
-            f"or a numpy RandomState. Received: random_state={state!r}"
-        )
 
     def _build_model(self, X):
         import keras

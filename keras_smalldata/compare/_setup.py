@@ -5,6 +5,7 @@ import numpy as np
 from sklearn.model_selection import RepeatedKFold, RepeatedStratifiedKFold, check_cv
 from sklearn.utils.validation import check_consistent_length
 
+from keras_smalldata._seeding import seed_from
 from keras_smalldata.compare import _estimators
 
 
@@ -40,7 +41,7 @@ def prepare(estimators, X, y, groups, cv, scoring, random_state, error_score):
 def _splitter(cv, task, y, random_state):
     classification = task == "classification"
     if cv is None:
-        seed = _estimators.seed_from(random_state)
+        seed = seed_from(random_state, "ModelComparison")
         splitter = RepeatedStratifiedKFold if classification else RepeatedKFold
         return splitter(n_splits=5, n_repeats=3, random_state=seed)
     return check_cv(cv, y, classifier=classification)

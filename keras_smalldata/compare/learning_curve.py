@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 
+from keras_smalldata._seeding import seed_from
 from keras_smalldata.compare import (
     _estimators,
     _fold,
@@ -88,7 +89,7 @@ def learning_curve(
         train_sizes, per_class, setup["splits"], y, setup["task"]
     )
     counts = [to_count(size) for size in sizes]
-    rng = np.random.default_rng(_estimators.seed_from(random_state))
+    rng = np.random.default_rng(seed_from(random_state, "learning_curve"))
     stratify = setup["task"] == "classification"
     subsets = [
         _train_sizes.nested_subsets(train, y, counts, per_class, stratify, rng)

@@ -1,4 +1,10 @@
-"""Data pipelines that feed `model.fit`: label mixing and augmented batches."""
+"""Data pipelines that feed `model.fit`.
+
+Label mixing (`mixup`, `cutmix` in `tf.data`; `AugmentedSequence` as a
+`PyDataset`), batches mixing real and VAE samples (`SyntheticDataGenerator`),
+and labeled plus unlabeled batches for `SemiSupervised`
+(`semi_supervised_dataset`).
+"""
 
 from keras_smalldata.data.augmented_sequence import AugmentedSequence
 from keras_smalldata.data.cutmix import cutmix

@@ -8,10 +8,10 @@ sample's own input in the mixed input: `lam[i]` for MixUp, the fraction of
 entries (columns, steps or pixels) it keeps for CutMix.
 """
 
-import numbers
-
 import keras
 from keras import ops
+
+from keras_smalldata._validation import check_number
 
 METHODS = ("mixup", "cutmix")
 DEFAULT_ALPHA = {"mixup": 0.2, "cutmix": 1.0}
@@ -23,17 +23,13 @@ _CUTMIX_KINDS = {
 
 
 def check_alpha(alpha):
-    if (
-        not isinstance(alpha, numbers.Real)
-        or isinstance(alpha, bool)
-        or not alpha > 0
-        or alpha == float("inf")
-    ):
-        raise ValueError(
-            "`alpha` (the Beta(alpha, alpha) parameter of the mixing weights) must "
-            f"be a positive number. Received: alpha={alpha}"
-        )
-    return float(alpha)
+    return check_number(
+        alpha,
+        "alpha",
+        low=0,
+        closed="neither",
+        hint="the Beta(alpha, alpha) parameter of the mixing weights",
+    )
 
 
 def check_inputs(shape, method):

@@ -7,6 +7,13 @@ import threading
 import keras
 import numpy as np
 
+from keras_smalldata._validation import (
+    check_bool,
+    check_choice,
+    check_finite_array,
+    check_int,
+    check_positive_int,
+)
 from keras_smalldata.data._mixing import (
     DEFAULT_ALPHA,
     METHODS,
@@ -14,11 +21,6 @@ from keras_smalldata.data._mixing import (
     check_alpha,
     check_inputs,
     check_labels,
-)
-from keras_smalldata.layers._validation import (
-    check_choice,
-    check_finite_array,
-    check_positive_int,
 )
 
 
@@ -115,16 +117,8 @@ class AugmentedSequence(keras.utils.PyDataset):
             check_inputs(x.shape, mix)
             alpha = DEFAULT_ALPHA[mix] if alpha is None else check_alpha(alpha)
         self.alpha = alpha
-        if not isinstance(shuffle, bool):
-            raise ValueError(f"`shuffle` must be a bool. Received: shuffle={shuffle}")
-        self.shuffle = shuffle
-        if seed is not None and (
-            not isinstance(seed, int) or isinstance(seed, bool) or seed < 0
-        ):
-            raise ValueError(
-                f"`seed` must be a non-negative int or None. Received: seed={seed!r}"
-            )
-        self.seed = seed
+        self.shuffle = check_bool(shuffle, "shuffle")
+        self.seed = check_int(seed, "seed", low=0, none_ok=True)
         self.x = x
         self.y = y
         # Keras' default seeds come from Python's `random`, which

@@ -1,12 +1,15 @@
 """`semi_supervised_dataset`: labelled and unlabeled batches side by side."""
 
 import math
-import numbers
 import random
 
 import numpy as np
 
-from keras_smalldata.layers._validation import check_finite_array, check_positive_int
+from keras_smalldata._validation import (
+    check_finite_array,
+    check_int,
+    check_positive_int,
+)
 
 
 def semi_supervised_dataset(
@@ -99,12 +102,7 @@ def semi_supervised_dataset(
     if steps_per_epoch is None:
         steps_per_epoch = math.ceil(len(x) / batch_size)
     steps_per_epoch = check_positive_int(steps_per_epoch, "steps_per_epoch")
-    if seed is not None and (
-        isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0
-    ):
-        raise ValueError(
-            f"`seed` must be a non-negative int or None. Received: seed={seed!r}"
-        )
+    seed = check_int(seed, "seed", low=0, none_ok=True)
 
     if seed is None:
         # Keras' default seeds come from Python's `random`, which

@@ -10,9 +10,11 @@ import numpy as np
 from keras_smalldata._data_range import check_data_range
 from keras_smalldata._inference import compile_for_inference
 from keras_smalldata._labels import integer_labels
-from keras_smalldata.layers._validation import (
+from keras_smalldata._validation import (
+    check_bool,
     check_finite_array,
     check_fraction,
+    check_int,
     check_positive_int,
 )
 from keras_smalldata.models import VAE
@@ -137,14 +139,8 @@ class SyntheticDataGenerator(keras.utils.PyDataset):
                 "`min_confidence` needs a `filter_model` to score the samples. "
                 f"Received: min_confidence={min_confidence}, filter_model=None"
             )
-        if seed is not None and (
-            not isinstance(seed, int) or isinstance(seed, bool) or seed < 0
-        ):
-            raise ValueError(
-                f"`seed` must be a non-negative int or None. Received: seed={seed!r}"
-            )
-        if not isinstance(shuffle, bool):
-            raise ValueError(f"`shuffle` must be a bool. Received: shuffle={shuffle}")
+        seed = check_int(seed, "seed", low=0, none_ok=True)
+        check_bool(shuffle, "shuffle")
         if self.batch_size < 2 and 0 < self.synthetic_fraction < 1:
             raise ValueError(
                 "A batch mixing real and synthetic samples needs batch_size >= 2. "

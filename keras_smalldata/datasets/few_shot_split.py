@@ -1,8 +1,8 @@
 """Stratified few-shot train/test split."""
 
-import numbers
-
 import numpy as np
+
+from keras_smalldata._validation import check_int
 
 
 def few_shot_split(x, y, per_class, seed=None, unlabeled=False):
@@ -55,15 +55,7 @@ def few_shot_split(x, y, per_class, seed=None, unlabeled=False):
     >>> x_train.shape, x_test.shape
     ((50, 8, 8, 1), (1747, 8, 8, 1))
     """
-    if (
-        isinstance(per_class, bool)
-        or not isinstance(per_class, numbers.Integral)
-        or per_class < 1
-    ):
-        raise ValueError(
-            "`per_class` must be an integer of at least 1. "
-            f"Received: per_class={per_class!r}"
-        )
+    check_int(per_class, "per_class", low=1)
     x = np.asarray(x)
     y = np.asarray(y)
     if x.ndim == 0 or len(x) == 0:

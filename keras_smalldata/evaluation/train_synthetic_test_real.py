@@ -5,7 +5,7 @@ import numpy as np
 from keras_smalldata._data_range import check_data_range
 from keras_smalldata._labels import integer_labels
 from keras_smalldata._seeding import seeded
-from keras_smalldata.layers._validation import check_finite_array, check_positive_int
+from keras_smalldata._validation import check_finite_array, check_positive_int
 from keras_smalldata.models import VAE
 
 

@@ -4,6 +4,8 @@ import os
 import shutil
 import uuid
 
+from keras_smalldata._validation import check_int
+
 
 def existing_versions(export_dir):
     """Returns the sorted numeric version subdirectories of `export_dir`."""
@@ -36,14 +38,10 @@ def check_export_dir(export_dir):
 
 
 def check_version(version):
-    """Raises unless `version` is None or a positive int."""
-    if version is None:
-        return
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise ValueError(
-            "`version` must be a positive integer (TF Serving's version "
-            f"directory name) or None. Received: version={version!r}"
-        )
+    """`version` as an int; raises unless it is None or a positive int."""
+    return check_int(
+        version, "version", none_ok=True, hint="TF Serving's version directory name"
+    )
 
 
 def choose_version(export_dir, version):

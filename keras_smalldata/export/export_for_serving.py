@@ -87,7 +87,7 @@ def export_for_serving(
             f"Received: model={model.name!r} with model.built=False"
         )
     export_dir = _versions.check_export_dir(export_dir)
-    _versions.check_version(version)
+    version = _versions.check_version(version)
     if input_signature is None:
         signature = _signature.signature_from_model(model)
     else:

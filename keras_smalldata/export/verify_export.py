@@ -9,6 +9,7 @@ import tempfile
 
 import numpy as np
 
+from keras_smalldata._validation import check_non_negative
 from keras_smalldata.export import _signature
 
 _WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_verify_worker.py")
@@ -85,10 +86,7 @@ def verify_export(path, inputs, expected=None, atol=1e-5):
             "such as the path export_for_serving returns, not its parent "
             f"`export_dir`. Received: path={path!r}"
         )
-    if isinstance(atol, bool) or not isinstance(atol, (int, float)) or not atol >= 0:
-        raise ValueError(
-            f"`atol` must be a non-negative number. Received: atol={atol!r}"
-        )
+    atol = check_non_negative(atol, "atol")
     # Arguments are checked against the signature before the slow part, a
     # process that imports TensorFlow.
     specs, output_names = _read_serving_signature(path)

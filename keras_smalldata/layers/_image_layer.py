@@ -5,12 +5,12 @@ import warnings
 import keras
 from keras import ops
 
+from keras_smalldata._validation import check_choice, check_value_range
 from keras_smalldata.layers import _boxes, _range_checks
 from keras_smalldata.layers._augmentation_layer import (
     AugmentationLayer,
     restore_dtype,
 )
-from keras_smalldata.layers._validation import check_choice, check_value_range
 
 # The dict Keras' image layers take and return: the images and what follows them.
 KEYS = ("images", "labels", "bounding_boxes", "segmentation_masks")

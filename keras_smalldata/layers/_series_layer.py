@@ -7,8 +7,8 @@ classification with neural networks") define the transforms.
 
 from keras import ops
 
+from keras_smalldata._validation import check_non_negative, check_positive_int
 from keras_smalldata.layers._augmentation_layer import AugmentationLayer
-from keras_smalldata.layers._validation import check_non_negative, check_positive_int
 
 
 class SeriesAugmentationLayer(AugmentationLayer):

@@ -3,11 +3,11 @@
 import keras
 from keras import ops
 
+from keras_smalldata._validation import check_choice, check_fraction
 from keras_smalldata.layers._tabular_layer import (
     TabularAugmentationLayer,
     adapt_statistics,
 )
-from keras_smalldata.layers._validation import check_choice, check_fraction
 
 
 @keras.saving.register_keras_serializable(package="keras_smalldata")

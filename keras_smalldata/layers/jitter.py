@@ -3,8 +3,8 @@
 import keras
 from keras import ops
 
+from keras_smalldata._validation import check_non_negative
 from keras_smalldata.layers._series_layer import SeriesAugmentationLayer
-from keras_smalldata.layers._validation import check_non_negative
 
 
 @keras.saving.register_keras_serializable(package="keras_smalldata")

@@ -4,8 +4,8 @@ import keras
 from keras import ops
 
 from keras_smalldata._config import check_config
+from keras_smalldata._validation import check_fraction
 from keras_smalldata.layers._container import LayerContainer
-from keras_smalldata.layers._validation import check_fraction
 
 
 @keras.saving.register_keras_serializable(package="keras_smalldata")

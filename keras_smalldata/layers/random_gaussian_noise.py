@@ -3,9 +3,9 @@
 import keras
 from keras import ops
 
+from keras_smalldata._validation import check_non_negative
 from keras_smalldata.layers._fast_random import standard_normal
 from keras_smalldata.layers._image_layer import ImageAugmentationLayer, images_of
-from keras_smalldata.layers._validation import check_non_negative
 
 
 @keras.saving.register_keras_serializable(package="keras_smalldata")

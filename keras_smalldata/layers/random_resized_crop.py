@@ -6,9 +6,9 @@ import numbers
 import keras
 from keras import ops
 
+from keras_smalldata._validation import check_choice, check_positive_int
 from keras_smalldata.layers._crop_and_resize import crop_and_resize
 from keras_smalldata.layers._image_layer import ImageAugmentationLayer, images_of
-from keras_smalldata.layers._validation import check_choice, check_positive_int
 
 _NUM_TRIES = 10
 

@@ -3,9 +3,9 @@
 import keras
 from keras import ops
 
+from keras_smalldata._validation import check_fraction
 from keras_smalldata.layers._fast_random import uniform
 from keras_smalldata.layers._image_layer import ImageAugmentationLayer, images_of
-from keras_smalldata.layers._validation import check_fraction
 
 
 @keras.saving.register_keras_serializable(package="keras_smalldata")

@@ -3,8 +3,8 @@
 import keras
 from keras import ops
 
+from keras_smalldata._validation import check_fraction
 from keras_smalldata.layers._tabular_layer import TabularAugmentationLayer
-from keras_smalldata.layers._validation import check_fraction
 
 
 @keras.saving.register_keras_serializable(package="keras_smalldata")

@@ -5,10 +5,10 @@ import math
 import keras
 from keras import ops
 
+from keras_smalldata._validation import check_choice, check_positive_int
 from keras_smalldata.layers import _color_ops
 from keras_smalldata.layers._grouping import apply_by_group
 from keras_smalldata.layers._image_layer import ImageAugmentationLayer, images_of
-from keras_smalldata.layers._validation import check_choice, check_positive_int
 
 # TrivialAugmentWide's operations (Müller & Hutter 2021, torchvision's table):
 # (name, magnitude at the top bin, signed). Translation is a fraction of the image

@@ -3,12 +3,12 @@
 import keras
 from keras import ops
 
+from keras_smalldata._validation import check_fraction
 from keras_smalldata.layers._series_layer import (
     SeriesAugmentationLayer,
     resample,
     time_grid,
 )
-from keras_smalldata.layers._validation import check_fraction
 
 
 @keras.saving.register_keras_serializable(package="keras_smalldata")

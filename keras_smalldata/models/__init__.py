@@ -1,4 +1,9 @@
-"""Generative models for small datasets."""
+"""Models that wrap or train a Keras model for small datasets.
+
+`VAE` generates samples (optionally per class); `SemiSupervised` trains a
+classifier on labeled and unlabeled data (FixMatch); `TestTimeAugmentation`
+averages a classifier's predictions over augmented views.
+"""
 
 from keras_smalldata.models.semi_supervised import SemiSupervised
 from keras_smalldata.models.test_time_augmentation import TestTimeAugmentation

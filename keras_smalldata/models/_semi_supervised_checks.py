@@ -1,40 +1,10 @@
 """Argument checks and batch handling of `SemiSupervised`."""
 
-import numbers
-
 import keras
 from keras import ops
 
 # Keys of a training batch (`keras_smalldata.data.semi_supervised_dataset`).
 LABELED, UNLABELED = "labeled", "unlabeled"
-
-
-def check_threshold(threshold):
-    if (
-        not isinstance(threshold, numbers.Real)
-        or isinstance(threshold, bool)
-        or not 0 < threshold <= 1
-    ):
-        raise ValueError(
-            f"`threshold` must be a number in (0, 1]. Received: threshold={threshold!r}"
-        )
-    return float(threshold)
-
-
-def check_bool(value, name):
-    if not isinstance(value, bool):
-        raise ValueError(f"`{name}` must be a bool. Received: {name}={value!r}")
-    return value
-
-
-def check_seed(seed):
-    if seed is not None and (
-        isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0
-    ):
-        raise ValueError(
-            f"`seed` must be a non-negative int or None. Received: seed={seed!r}"
-        )
-    return seed
 
 
 def check_classifier(classifier):
@@ -81,22 +51,6 @@ def check_policy(policy, name, input_shape):
             f"Received: {name} mapping it to {output_shape}"
         )
     return policy
-
-
-def check_value_range(value_range):
-    if (
-        not isinstance(value_range, (tuple, list))
-        or len(value_range) != 2
-        or not all(
-            isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value_range
-        )
-        or not value_range[0] < value_range[1]
-    ):
-        raise ValueError(
-            "`value_range` must be a pair of numbers (low, high) with low < high. "
-            f"Received: value_range={value_range!r}"
-        )
-    return tuple(float(v) for v in value_range)
 
 
 def class_indices(labels):

@@ -26,7 +26,7 @@ from keras_smalldata._data_range import (
     range_message,
 )
 from keras_smalldata._labels import one_hot_array
-from keras_smalldata.layers._validation import check_finite_array
+from keras_smalldata._validation import check_finite_array
 
 # Rows of one-hot (or soft) labels must sum to 1 within this.
 _ONE_HOT_TOLERANCE = 1e-5

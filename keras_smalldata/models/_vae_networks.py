@@ -13,7 +13,7 @@ import numbers
 import keras
 from keras import layers
 
-from keras_smalldata.layers._validation import check_positive_int
+from keras_smalldata._validation import check_positive_int
 
 # Downsample images while both sides are at least this large (8x8 -> 4x4,
 # 28x28 -> 7x7, 224x224 -> 7x7).

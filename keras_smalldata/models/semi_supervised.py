@@ -6,7 +6,14 @@ from keras import ops
 
 from keras_smalldata._config import check_config
 from keras_smalldata._own_loss import OwnLossModel, scale_for_replicas
-from keras_smalldata.layers._validation import check_choice, check_non_negative
+from keras_smalldata._validation import (
+    check_bool,
+    check_choice,
+    check_fraction,
+    check_int,
+    check_non_negative,
+    check_value_range,
+)
 from keras_smalldata.models import _semi_supervised_checks as checks
 from keras_smalldata.models import _semi_supervised_policies as policies
 from keras_smalldata.models._semi_supervised_checks import LABELED, UNLABELED
@@ -155,17 +162,17 @@ class SemiSupervised(OwnLossModel, keras.Model):
                     f"'series'. Received: data_kind=None"
                 )
         self.data_kind = check_choice(data_kind, "data_kind", policies.DATA_KINDS)
-        self.threshold = checks.check_threshold(threshold)
+        self.threshold = check_fraction(threshold, "threshold", low_inclusive=False)
         self.unlabeled_loss_weight = check_non_negative(
             unlabeled_loss_weight, "unlabeled_loss_weight"
         )
-        self.from_logits = checks.check_bool(from_logits, "from_logits")
-        self.distribution_alignment = checks.check_bool(
+        self.from_logits = check_bool(from_logits, "from_logits")
+        self.distribution_alignment = check_bool(
             distribution_alignment, "distribution_alignment"
         )
-        self.flips = checks.check_bool(flips, "flips")
-        self.value_range = checks.check_value_range(value_range)
-        self.seed = checks.check_seed(seed)
+        self.flips = check_bool(flips, "flips")
+        self.value_range = check_value_range(value_range)
+        self.seed = check_int(seed, "seed", low=0, none_ok=True)
         self.classifier = classifier
         self.num_classes = num_classes
         # Batch normalization (moving statistics) needs FixMatch's single pass.

@@ -1,13 +1,11 @@
 """The `TestTimeAugmentation` model."""
 
-import numbers
-
 import keras
 import numpy as np
 from keras import ops
 
 from keras_smalldata._config import check_config
-from keras_smalldata.layers._validation import check_choice, check_positive_int
+from keras_smalldata._validation import check_choice, check_int, check_positive_int
 
 _AGGREGATES = ("mean", "geometric_mean", "max")
 
@@ -87,16 +85,13 @@ class TestTimeAugmentation(keras.Model):
                 "`keras.Sequential([...])` for several). "
                 f"Received: augmentation={augmentation!r}"
             )
-        if not isinstance(seed, numbers.Integral) or isinstance(seed, bool) or seed < 0:
-            raise ValueError(
-                "`seed` must be a non-negative int: it fixes the augmented views. "
-                f"Received: seed={seed!r}"
-            )
         self.model = model
         self.augmentation = augmentation
         self.num_views = check_positive_int(num_views, "num_views")
         self.aggregate = check_choice(aggregate, "aggregate", set(_AGGREGATES))
-        self.seed = int(seed)
+        self.seed = check_int(
+            seed, "seed", low=0, hint="the seed of the augmented views"
+        )
 
     def build(self, input_shape):
         for layer in (self.augmentation, self.model):

@@ -1,7 +1,5 @@
 """The `VAE` model: a variational autoencoder, conditional on labels if asked."""
 
-import numbers
-
 import keras
 import numpy as np
 from keras import ops
@@ -11,8 +9,9 @@ from keras_smalldata._inference import BatchedInference
 from keras_smalldata._labels import one_hot_tensor
 from keras_smalldata._own_loss import OwnLossModel, scale_for_replicas
 from keras_smalldata._random import ReplicaSeedGenerator
-from keras_smalldata.layers._validation import (
+from keras_smalldata._validation import (
     check_choice,
+    check_int,
     check_non_negative,
     check_positive_int,
 )
@@ -113,16 +112,13 @@ class VAE(OwnLossModel, DataMethods, keras.Model):
         self.latent_dim = check_positive_int(latent_dim, "latent_dim")
         self.beta = check_non_negative(beta, "beta")
         self.likelihood = check_choice(likelihood, "likelihood", _LIKELIHOODS)
-        if num_classes is not None and (
-            not isinstance(num_classes, numbers.Integral)
-            or isinstance(num_classes, bool)
-            or num_classes < 2
-        ):
-            raise ValueError(
-                "`num_classes` must be an integer of at least 2, or None for an "
-                f"unconditional VAE. Received: num_classes={num_classes!r}"
-            )
-        self.num_classes = None if num_classes is None else int(num_classes)
+        self.num_classes = check_int(
+            num_classes,
+            "num_classes",
+            low=2,
+            none_ok=True,
+            hint="None for an unconditional VAE",
+        )
         self.seed = seed
         self.encoder = encoder
         self.decoder = decoder
@@ -390,12 +386,7 @@ class VAE(OwnLossModel, DataMethods, keras.Model):
             Array of shape `(steps, *data_shape)`, from a's reconstruction to
             b's.
         """
-        if isinstance(steps, bool) or not isinstance(steps, numbers.Integral):
-            steps = 0
-        if steps < 2:
-            raise ValueError(
-                f"`steps` must be an integer of at least 2. Received: steps={steps}"
-            )
+        steps = check_int(steps, "steps", low=2)
         ends = check_x(
             np.concatenate([np.reshape(v, (1, *self.data_shape)) for v in (a, b)]),
             self.data_shape,

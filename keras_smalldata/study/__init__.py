@@ -2,7 +2,9 @@
 
 The pipeline: `load_study_data` -> `StudyConfig` -> `run_study` ->
 `StudyResult` -> `summarize`, `winners`, `deep_vs_traditional`,
-`learning_curve_figure`, `write_report`.
+`learning_curve_figure`, `write_report`. In a terminal (what `keras-smalldata
+study` uses): `check_out_dir` before the work, `StudyProgress` during it,
+`print_summary` after it.
 
 Names are imported on first access, so that `keras-smalldata study --help` and
 data validation do not wait for TensorFlow. No module of this package is named
@@ -23,6 +25,9 @@ _EXPORTS = {
     "deep_vs_traditional": "verdict",
     "learning_curve_figure": "figure",
     "write_report": "report",
+    "check_out_dir": "report",
+    "StudyProgress": "progress",
+    "print_summary": "terminal",
 }
 
 __all__ = sorted(_EXPORTS)

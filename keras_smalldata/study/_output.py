@@ -24,11 +24,30 @@ REPORT_FILES = (
 def check_out_dir(out_dir, overwrite=False, name="out_dir", flag="overwrite=True"):
     """Raises `ValueError` unless a report may be written to `out_dir`.
 
+    `write_report` checks the same before writing; call this before
+    `run_study` to fail before the training rather than after it. A report
+    goes to a new or empty folder, or (with `overwrite`) replaces a folder
+    holding a previous report and nothing else.
+
     Args:
         out_dir: str or path.
         overwrite: bool. Whether a previous report there may be replaced.
+            Defaults to `False`.
         name: str. The argument's name in messages (`"--out"` for the CLI).
-        flag: str. How to ask for `overwrite` in messages.
+            Defaults to `"out_dir"`.
+        flag: str. How to ask for `overwrite` in messages. Defaults to
+            `"overwrite=True"`.
+
+    Example:
+
+    >>> import pathlib
+    >>> keras_smalldata.study.check_out_dir("report")  # new: fine
+    >>> pathlib.Path("mine").mkdir()
+    >>> _ = pathlib.Path("mine", "a.txt").write_text("mine")
+    >>> keras_smalldata.study.check_out_dir("mine")
+    Traceback (most recent call last):
+    ...
+    ValueError: 'mine' already holds files that are not a study's report (a.txt); ...
     """
     if not isinstance(out_dir, (str, os.PathLike)) or not os.fspath(out_dir):
         raise ValueError(

@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from keras_smalldata.layers._validation import check_finite_array
+from keras_smalldata._validation import check_finite_array
 from keras_smalldata.study import _artefacts, _jobs
 from keras_smalldata.study._splits import pool_and_test
 from keras_smalldata.study.study_config import StudyConfig

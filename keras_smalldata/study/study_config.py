@@ -5,6 +5,8 @@ import numbers
 
 import numpy as np
 
+from keras_smalldata._validation import check_int, check_positive_int
+
 DEFAULT_SIZES = (5, 10, 20, 50)
 KINDS = ("images", "tabular")
 
@@ -73,10 +75,7 @@ class StudyConfig:
             set_field(self, "arms", _check_arm_names(self.arms))
         if self.repeats is not None:
             set_field(self, "repeats", check_positive_int(self.repeats, "repeats"))
-        seed = self.seed.item() if isinstance(self.seed, np.integer) else self.seed
-        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-            raise ValueError(f"`seed` must be an integer >= 0. Received: seed={seed!r}")
-        set_field(self, "seed", int(seed))
+        set_field(self, "seed", check_int(self.seed, "seed", low=0))
         for name in ("quick", "flips"):
             value = getattr(self, name)
             if not isinstance(value, (bool, np.bool_)):
@@ -275,17 +274,3 @@ def _check_arms_for_data(arms, kind, shape, config, unlabeled):
                 f"of at least 2x2 pixels. Received: arms={arms} for images of "
                 f"shape {tuple(shape[1:])}"
             )
-
-
-def check_positive_int(value, name):
-    """`value` as an int; `ValueError` unless it is an integer >= 1.
-
-    Here rather than from `layers._validation`, whose package loads
-    TensorFlow: a config is made before the study needs it.
-    """
-    value = value.item() if isinstance(value, np.integer) else value
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
-        raise ValueError(
-            f"`{name}` must be a positive integer. Received: {name}={value}"
-        )
-    return int(value)

@@ -40,7 +40,7 @@ class TrainableChange:
 
 def describe_change(model, before):
     """`TrainableChange` between the `{leaf: trainable}` dict `before` and now."""
-    from keras_smalldata.transfer._layers import count_params, weighted_leaves
+    from keras_smalldata._model_layers import count_params, weighted_leaves
 
     leaves = weighted_leaves(model)
     changed = tuple(leaf.name for leaf in leaves if before[leaf] != leaf.trainable)

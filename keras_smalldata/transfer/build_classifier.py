@@ -1,10 +1,10 @@
 """`build_classifier`: a pretrained backbone with a new classification head."""
 
-import numbers
 import os
 
 import keras
 
+from keras_smalldata._validation import check_int, check_number
 from keras_smalldata.transfer.application_preprocessing import (
     ApplicationPreprocessing,
     application_module,
@@ -69,17 +69,8 @@ def build_classifier(
     >>> model.output_shape
     (None, 3)
     """
-    if (
-        not isinstance(num_classes, numbers.Integral)
-        or isinstance(num_classes, bool)
-        or num_classes < 2
-    ):
-        raise ValueError(
-            "`num_classes` must be an integer >= 2. "
-            f"Received: num_classes={num_classes!r}"
-        )
-    if not isinstance(dropout, numbers.Real) or not 0 <= dropout < 1:
-        raise ValueError(f"`dropout` must be in [0, 1). Received: dropout={dropout!r}")
+    check_int(num_classes, "num_classes", low=2)
+    check_number(dropout, "dropout", 0, 1, closed="low")
     if pooling not in ("avg", "max"):
         raise ValueError(
             f"`pooling` must be one of ['avg', 'max']. Received: pooling={pooling!r}"

@@ -9,13 +9,9 @@ import warnings
 import keras
 
 from keras_smalldata._config import check_config
-from keras_smalldata.transfer._layers import (
-    count_params,
-    sublayers,
-    trainable_by_nature,
-    weighted_leaves,
-)
-from keras_smalldata.transfer._optimizer_state import copy_state
+from keras_smalldata._model_layers import layer_groups, trainable_by_nature
+from keras_smalldata._optimizer_state import copy_state
+from keras_smalldata._validation import check_int, check_number
 from keras_smalldata.transfer._scaled_schedule import ScaledSchedule
 
 
@@ -466,18 +462,8 @@ def discriminative_optimizer(
             "`base_lr` must be a number > 0 or a keras.optimizers.schedules."
             f"LearningRateSchedule. Received: base_lr={base_lr!r}"
         )
-    if not isinstance(lr_mult, numbers.Real) or not lr_mult >= 1:
-        raise ValueError(
-            f"`lr_mult` must be a number >= 1. Received: lr_mult={lr_mult!r}"
-        )
-    if (
-        not isinstance(num_groups, numbers.Integral)
-        or isinstance(num_groups, bool)
-        or num_groups < 1
-    ):
-        raise ValueError(
-            f"`num_groups` must be an integer >= 1. Received: num_groups={num_groups!r}"
-        )
+    check_number(lr_mult, "lr_mult", low=1)
+    check_int(num_groups, "num_groups", low=1)
     if not isinstance(model, keras.Model) or not model.built:
         raise ValueError(
             "discriminative_optimizer needs a built keras.Model. "
@@ -543,44 +529,6 @@ def _path_pattern(path, model_name):
     if path.startswith(prefix):
         return f"(?:{re.escape(prefix)})?{re.escape(path[len(prefix) :])}"
     return re.escape(path)
-
-
-def layer_groups(model, num_groups):
-    """Splits the model's weighted layers into contiguous groups, head last."""
-    leaves = weighted_leaves(model)
-    backbone = find_backbone(model, required=False)
-    if backbone is not None and num_groups > 1:
-        body = weighted_leaves(backbone)
-        head = [leaf for leaf in leaves if all(leaf is not b for b in body)]
-        if body and head:
-            return _split(body, num_groups - 1) + [head]
-    return _split(leaves, num_groups)
-
-
-def _split(layers, num_groups):
-    num_groups = min(num_groups, len(layers))
-    size = math.ceil(len(layers) / num_groups) if num_groups else 0
-    groups = [layers[i * size : (i + 1) * size] for i in range(num_groups)]
-    return [group for group in groups if group]
-
-
-def find_backbone(model, required=True):
-    """The nested model (or `InferenceMode` wrapper) with the most parameters.
-
-    Not simply the first: an augmentation `keras.Sequential` placed before the
-    backbone (as `build_classifier(augmentation=...)` does) is nested too.
-    """
-    nested = [layer for layer in sublayers(model) if sublayers(layer)]
-    nested = [layer for layer in nested if weighted_leaves(layer)]
-    if nested:
-        return max(nested, key=lambda layer: count_params(weighted_leaves(layer)))
-    if required:
-        raise ValueError(
-            "Could not find a backbone (a nested model with weights) in the "
-            "model; pass `backbone=`. "
-            f"Received: model with layers {[x.name for x in model.layers]}"
-        )
-    return None
 
 
 def _copy_with_rate(template, learning_rate):

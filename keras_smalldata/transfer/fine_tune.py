@@ -1,13 +1,12 @@
 """`fine_tune`: fastai's two-phase transfer-learning recipe."""
 
-import numbers
-
 import keras
 
+from keras_smalldata._model_layers import find_backbone
+from keras_smalldata._validation import check_int, check_number
 from keras_smalldata.transfer.discriminative_optimizer import (
     DiscriminativeOptimizer,
     discriminative_optimizer,
-    find_backbone,
 )
 from keras_smalldata.transfer.freeze import freeze
 from keras_smalldata.transfer.unfreeze import unfreeze
@@ -65,28 +64,12 @@ def fine_tune(
             "fine_tune needs a compiled model (for its loss and metrics). "
             "Received: an uncompiled model"
         )
-    for name, value, low in (
-        ("epochs", epochs, 1),
-        ("freeze_epochs", freeze_epochs, 0),
-    ):
-        if (
-            not isinstance(value, numbers.Integral)
-            or isinstance(value, bool)
-            or value < low
-        ):
-            raise ValueError(
-                f"`{name}` must be an integer >= {low}. Received: {name}={value!r}"
-            )
-    if not isinstance(base_lr, numbers.Real) or not base_lr > 0:
-        raise ValueError(
-            f"`base_lr` must be a number > 0. Received: base_lr={base_lr!r}"
-        )
+    check_int(epochs, "epochs", low=1)
+    check_int(freeze_epochs, "freeze_epochs", low=0)
+    check_number(base_lr, "base_lr", low=0, closed="neither")
     # Checked here too (discriminative_optimizer checks it), so that a bad
     # value fails before phase 1 has changed the model.
-    if not isinstance(lr_mult, numbers.Real) or not lr_mult >= 1:
-        raise ValueError(
-            f"`lr_mult` must be a number >= 1. Received: lr_mult={lr_mult!r}"
-        )
+    check_number(lr_mult, "lr_mult", low=1)
     backbone = backbone if backbone is not None else find_backbone(model)
     fit_kwargs = _fit_kwargs(train_data, validation_data, callbacks)
     compile_config = model.get_compile_config()

@@ -2,8 +2,8 @@
 
 import keras
 
+from keras_smalldata._model_layers import set_trainable, weighted_leaves
 from keras_smalldata.transfer._change import describe_change
-from keras_smalldata.transfer._layers import set_trainable, weighted_leaves
 
 
 def freeze(model_or_layer):

@@ -2,7 +2,7 @@
 
 import keras
 
-from keras_smalldata.transfer._layers import count_params, is_batchnorm, weighted_leaves
+from keras_smalldata._model_layers import count_params, is_batchnorm, weighted_leaves
 
 
 def trainable_summary(model):

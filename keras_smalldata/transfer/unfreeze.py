@@ -1,15 +1,14 @@
 """`unfreeze`: make the last layers of a model trainable."""
 
-import numbers
-
 import keras
 
-from keras_smalldata.transfer._change import describe_change
-from keras_smalldata.transfer._layers import (
+from keras_smalldata._model_layers import (
     is_batchnorm,
     set_leaf_trainable,
     weighted_leaves,
 )
+from keras_smalldata._validation import check_fraction, check_int
+from keras_smalldata.transfer._change import describe_change
 
 
 def unfreeze(
@@ -90,15 +89,12 @@ def _select(candidates, last_n, from_layer, fraction):
             f"Received: {', '.join(f'{n}=...' for n in given)}"
         )
     if last_n is not None:
-        if (
-            not isinstance(last_n, numbers.Integral)
-            or isinstance(last_n, bool)
-            or last_n < 0
-        ):
-            raise ValueError(
-                "`last_n` must be an integer >= 0 (the model has "
-                f"{len(candidates)} layers to unfreeze). Received: last_n={last_n!r}"
-            )
+        check_int(
+            last_n,
+            "last_n",
+            low=0,
+            hint=f"the model has {len(candidates)} layers to unfreeze",
+        )
         return candidates[len(candidates) - last_n :] if last_n else []
     if from_layer is not None:
         names = [leaf.name for leaf in candidates]
@@ -111,15 +107,7 @@ def _select(candidates, last_n, from_layer, fraction):
             )
         return candidates[names.index(from_layer) :]
     if fraction is not None:
-        if (
-            not isinstance(fraction, numbers.Real)
-            or isinstance(fraction, bool)
-            or not 0 < fraction <= 1
-        ):
-            raise ValueError(
-                "`fraction` must be a number in (0, 1]. "
-                f"Received: fraction={fraction!r}"
-            )
+        check_fraction(fraction, "fraction", low_inclusive=False)
         count = -int(-len(candidates) * fraction // 1)  # ceil
         return candidates[len(candidates) - count :]
     return candidates

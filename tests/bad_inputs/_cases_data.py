@@ -69,7 +69,7 @@ MIXING = [
         ("nan-alpha", _mix, {"alpha": float("nan")}, ValueError,
          received("alpha", "nan")),
         ("string-alpha", _mix, {"alpha": "0.2"}, ValueError,
-         received("alpha", "0.2")),
+         received("alpha", "'0.2'")),
         ("bool-alpha", _mix, {"alpha": True}, ValueError, received("alpha", True)),
         ("unbatched", _mix, {"batch": 0}, ValueError,
          r"batched dataset.*Received: dataset.element_spec="),
@@ -115,7 +115,7 @@ SEQUENCE = cases("data.AugmentedSequence", _sequence, [
      r"Received: y.dtype=<U1"),
     ("augmentation-not-a-layer", {"augmentation": "noise"}, ValueError,
      received("augmentation", "'noise'")),
-    ("string-shuffle", {"shuffle": "yes"}, ValueError, received("shuffle", "yes")),
+    ("string-shuffle", {"shuffle": "yes"}, ValueError, received("shuffle", "'yes'")),
     ("negative-seed", {"seed": -1}, ValueError, received("seed", -1)),
 ]) + cases("data.AugmentedSequence", _first_batch, [
     ("image-layer-on-a-table", {"augmentation": layers.RandomGaussianNoise()},
@@ -140,7 +140,7 @@ GENERATOR = cases("data.SyntheticDataGenerator", _generator, [
     ("filter-not-callable", {"filter_model": "classifier"}, ValueError,
      received("filter_model", "'classifier'")),
     ("negative-seed", {"seed": -3}, ValueError, received("seed", -3)),
-    ("string-shuffle", {"shuffle": "no"}, ValueError, received("shuffle", "no")),
+    ("string-shuffle", {"shuffle": "no"}, ValueError, received("shuffle", "'no'")),
 ]) + [
     # Real samples of 0-255 would be mixed with a Bernoulli VAE's in [0, 1].
     case("data.SyntheticDataGenerator", "bernoulli-vae-x-of-0-to-255",

@@ -149,7 +149,7 @@ IMAGES_ = [
         ("negative-stddev", {"stddev": -0.1}, ValueError, received("stddev", -0.1)),
         ("nan-stddev", {"stddev": float("nan")}, ValueError,
          received("stddev", "nan")),
-        ("string-stddev", {"stddev": "0.1"}, ValueError, received("stddev", "0.1")),
+        ("string-stddev", {"stddev": "0.1"}, ValueError, received("stddev", "'0.1'")),
     ]),
     *cases("layers.RandomSaltPepper", L.RandomSaltPepper, [
         ("rate-above-1", {"rate": 1.5}, ValueError, received("rate", 1.5)),

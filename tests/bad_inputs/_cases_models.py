@@ -205,7 +205,7 @@ VAE_METHODS = [
     case(f"models.VAE.{kwargs['method']}", what, _method, kwargs, *row)
     for what, kwargs, *row in (
         ("zero-n", {"method": "sample", "n": 0}, ValueError, received("n", 0)),
-        ("string-n", {"method": "sample", "n": "3"}, ValueError, received("n", 3)),
+        ("string-n", {"method": "sample", "n": "3"}, ValueError, received("n", "'3'")),
         ("negative-temperature", {"method": "sample", "n": 2, "temperature": -1},
          ValueError, received("temperature", -1)),
         ("label-out-of-range", {"method": "sample", "n": 2, "labels": 5},

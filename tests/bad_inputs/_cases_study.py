@@ -116,6 +116,15 @@ def _write_report(results, out=None, files=(), overwrite=False):
     return study.write_report(results, out or folder, overwrite=overwrite)
 
 
+def _check_out_dir(files=(), **kwargs):
+    """`check_out_dir` of a folder holding `files`."""
+    folder = temporary_dir()
+    for name in files:
+        with open(os.path.join(folder, name), "w") as file:
+            file.write("earlier")
+    return study.check_out_dir(folder, **kwargs)
+
+
 def _identity(images, training=False):
     return images
 
@@ -289,6 +298,7 @@ REPORTS = [
         ("deep_vs_traditional", study.deep_vs_traditional),
         ("learning_curve_figure", study.learning_curve_figure),
         ("write_report", _write_report),
+        ("print_summary", study.print_summary),
     )
     for what, kwargs, *row in (
         ("results-is-a-dict", {"results": {"arm": ["svc"]}}, TypeError,
@@ -313,6 +323,16 @@ REPORTS = [
     ("overwrite-other-files",
      {"results": study_results(), "files": ["a.txt"], "overwrite": True},
      ValueError, r"not a study's report \(a.txt\)"),
+]) + cases("study.check_out_dir", study.check_out_dir, [
+    ("out-dir-is-a-number", {"out_dir": 3}, ValueError, received("out_dir", 3)),
+]) + cases("study.check_out_dir", _check_out_dir, [
+    ("holds-a-report", {"files": ["report.md"]}, ValueError,
+     r"already holds a report \(report.md\).*overwrite=True"),
+    ("holds-other-files", {"files": ["a.txt"], "overwrite": True}, ValueError,
+     r"not a study's report \(a.txt\)"),
+]) + cases("study.StudyProgress", study.StudyProgress, [
+    ("console-is-a-file", {"console": "stderr"}, TypeError,
+     r"Received: console of type str"),
 ])
 
 PLOTTING = cases("plotting.image_grid", plotting.image_grid, [

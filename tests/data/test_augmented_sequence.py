@@ -141,7 +141,7 @@ def test_integer_labels_with_mix_name_to_categorical():
         ({"alpha": 0.4}, "Received: alpha=0.4, mix=None"),
         ({"augmentation": "flip"}, "Received: augmentation='flip'"),
         ({"seed": -1}, "Received: seed=-1"),
-        ({"shuffle": "yes"}, "Received: shuffle=yes"),
+        ({"shuffle": "yes"}, "Received: shuffle='yes'"),
         ({"x": np.zeros((N, 2, 2, 2, 2)), "mix": "cutmix"}, "Received: x.shape="),
     ],
 )

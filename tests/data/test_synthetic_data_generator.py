@@ -238,7 +238,7 @@ def test_filter_with_a_keras_model_labels_the_samples(digits):
         ({"min_confidence": 0.5}, "Received: min_confidence=0.5, filter_model"),
         ({"filter_model": 3}, "Received: filter_model=3"),
         ({"seed": -1}, "Received: seed=-1"),
-        ({"shuffle": "yes"}, "Received: shuffle=yes"),
+        ({"shuffle": "yes"}, "Received: shuffle='yes'"),
     ],
 )
 def test_invalid_arguments(cvae, digits, kwargs, match):

@@ -245,5 +245,5 @@ def test_random_choice_needs_a_non_empty_list(layers):
 
 @pytest.mark.parametrize("rate", [-0.1, 1.1, "0.5"])
 def test_random_apply_bad_rate_raises(rate):
-    with pytest.raises(ValueError, match=re.escape(f"Received: rate={rate}")):
+    with pytest.raises(ValueError, match=re.escape(f"Received: rate={rate!r}")):
         RandomApply(AddConstant(), rate=rate)

@@ -105,7 +105,7 @@ def test_unadapted_layer_in_a_model_raises_on_predict():
 
 @pytest.mark.parametrize("stddev", [-0.1, -5, "0.1", True, None])
 def test_bad_stddev_raises(stddev):
-    with pytest.raises(ValueError, match=re.escape(f"Received: stddev={stddev}")):
+    with pytest.raises(ValueError, match=re.escape(f"Received: stddev={stddev!r}")):
         FeatureNoise(stddev)
 
 

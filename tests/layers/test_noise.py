@@ -88,11 +88,11 @@ def test_gaussian_noise_on_uint8_is_rounded_noise():
 
 @pytest.mark.parametrize("rate", [-0.1, 1.5, "0.1", None])
 def test_salt_pepper_bad_rate_raises(rate):
-    with pytest.raises(ValueError, match=re.escape(f"Received: rate={rate}")):
+    with pytest.raises(ValueError, match=re.escape(f"Received: rate={rate!r}")):
         RandomSaltPepper(rate)
 
 
 @pytest.mark.parametrize("stddev", [-0.1, -1, "0.1"])
 def test_gaussian_noise_bad_stddev_raises(stddev):
-    with pytest.raises(ValueError, match=re.escape(f"Received: stddev={stddev}")):
+    with pytest.raises(ValueError, match=re.escape(f"Received: stddev={stddev!r}")):
         RandomGaussianNoise(stddev)

@@ -100,5 +100,5 @@ def test_batches_of_any_size_in_tf_data(distinct):
 
 @pytest.mark.parametrize("rate", [-0.01, 1.01, "high", None])
 def test_bad_rate_raises(rate):
-    with pytest.raises(ValueError, match=re.escape(f"Received: rate={rate}")):
+    with pytest.raises(ValueError, match=re.escape(f"Received: rate={rate!r}")):
         SwapNoise(rate)

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import keras_smalldata.transfer as kst
-from keras_smalldata.transfer._optimizer_state import rebuild_optimizer, state_by_key
+from keras_smalldata._optimizer_state import rebuild_optimizer, state_by_key
 
 
 def _adamw():

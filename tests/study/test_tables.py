@@ -7,8 +7,7 @@ import pytest
 from _study_fakes import make_result, make_results
 from rich.console import Console
 
-from keras_smalldata.study import _tables
-from keras_smalldata.study._terminal import print_summary
+from keras_smalldata.study import _tables, print_summary
 from keras_smalldata.study.summary import summarize, winners
 
 LONG_ARMS = {

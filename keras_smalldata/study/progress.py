@@ -1,7 +1,7 @@
-"""The study's live progress bar in a terminal (its summary: `_terminal`).
+"""The study's live progress bar in a terminal (its summary: `terminal`).
 
-Uses rich, imported here only; `keras_smalldata.cli` imports this module inside
-the `study` command.
+Uses rich, imported here only: `keras_smalldata.study.StudyProgress` is loaded
+on first access.
 """
 
 from rich.console import Console
@@ -20,10 +20,28 @@ class StudyProgress:
 
     Use it as a context manager around `run_study` and pass it as `progress`.
     The bar goes to stderr, so that stdout keeps only the final tables.
-    `started` tells whether `run_study` has reported anything yet.
+    `started` tells whether `run_study` has reported anything yet: an error
+    raised before is one of the arguments, not of the study.
+
+    Args:
+        console: a `rich.console.Console`, or `None` for one on stderr.
+
+    Example:
+
+    `run_study(x, y, progress=progress)` calls it as below, once per job done.
+
+    >>> with keras_smalldata.study.StudyProgress() as progress:
+    ...     progress(1, 4, "knn, 5 per class")
+    >>> progress.started
+    True
     """
 
     def __init__(self, console=None):
+        if console is not None and not isinstance(console, Console):
+            raise TypeError(
+                "`console` must be a `rich.console.Console` or None. "
+                f"Received: console of type {type(console).__name__}"
+            )
         self.console = console or Console(stderr=True)
         self.started = False
         self._task = None

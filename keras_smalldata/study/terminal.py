@@ -3,8 +3,8 @@
 Fits the console's width (80 columns when it is not a terminal: CI logs,
 `| tee`): the verdict's sentences wrap at word boundaries, and the tables'
 columns wrap into blocks (`_tables.text_lines`), so that no number is ever
-cut. Uses rich, imported here only; `keras_smalldata.cli` imports this module
-inside the `study` command.
+cut. Uses rich, imported here only: `keras_smalldata.study.print_summary` is
+loaded on first access.
 """
 
 import textwrap
@@ -21,10 +21,26 @@ from keras_smalldata.study.verdict import deep_vs_traditional
 def print_summary(results, console=None, metric="accuracy"):
     """Prints the verdict per size, then the scores and the verdict's table.
 
+    What `keras-smalldata study` prints when it is done. It fits the console's
+    width (80 columns when stdout is not a terminal), wrapping sentences and
+    table columns rather than cutting a number; the best arm of each size is
+    bold on a terminal and starred elsewhere.
+
     Args:
         results: a `StudyResult`, or its scores.
         console: a `rich.console.Console`, or `None` for stdout.
-        metric: str. The metric to show.
+        metric: str. The metric to show. Defaults to `"accuracy"`.
+
+    Example:
+
+    >>> x, y = keras_smalldata.datasets.load_wine()
+    >>> result = keras_smalldata.study.run_study(
+    ...     x, y, per_class=[3, 6], arms=["knn", "decision_tree"], repeats=2,
+    ...     progress=False,
+    ... )
+    >>> keras_smalldata.study.print_summary(result)
+    accuracy, mean ± 95% half-width over the repeats (best marked *)
+    ...
     """
     console = console or Console()
     width = max(40, console.width)

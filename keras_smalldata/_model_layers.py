@@ -1,14 +1,19 @@
-"""Walking a model's layers in a stable order, and setting `trainable` right."""
+"""Walking a model's layers in a stable order, and setting `trainable` right.
+
+Shared by `transfer` (freeze, unfreeze, discriminative learning rates) and
+`callbacks` (`GradualUnfreezing`).
+"""
 
 import math
 
 import keras
 
-from keras_smalldata.transfer.inference_mode import InferenceMode
-
 
 def sublayers(layer):
     """Direct children that `weighted_leaves` descends into, or `[]`."""
+    # Imported here: `transfer` imports this module.
+    from keras_smalldata.transfer import InferenceMode
+
     if isinstance(layer, InferenceMode):
         return [layer.layer]
     if isinstance(layer, keras.Model):
@@ -102,3 +107,41 @@ def trainable_by_nature(layer):
         ids.update(id(v) for v in getattr(current, "_trainable_variables", ()))
         stack.extend(getattr(current, "_layers", ()))
     return ids
+
+
+def layer_groups(model, num_groups):
+    """Splits the model's weighted layers into contiguous groups, head last."""
+    leaves = weighted_leaves(model)
+    backbone = find_backbone(model, required=False)
+    if backbone is not None and num_groups > 1:
+        body = weighted_leaves(backbone)
+        head = [leaf for leaf in leaves if all(leaf is not b for b in body)]
+        if body and head:
+            return _split(body, num_groups - 1) + [head]
+    return _split(leaves, num_groups)
+
+
+def _split(layers, num_groups):
+    num_groups = min(num_groups, len(layers))
+    size = math.ceil(len(layers) / num_groups) if num_groups else 0
+    groups = [layers[i * size : (i + 1) * size] for i in range(num_groups)]
+    return [group for group in groups if group]
+
+
+def find_backbone(model, required=True):
+    """The nested model (or `InferenceMode` wrapper) with the most parameters.
+
+    Not simply the first: an augmentation `keras.Sequential` placed before the
+    backbone (as `build_classifier(augmentation=...)` does) is nested too.
+    """
+    nested = [layer for layer in sublayers(model) if sublayers(layer)]
+    nested = [layer for layer in nested if weighted_leaves(layer)]
+    if nested:
+        return max(nested, key=lambda layer: count_params(weighted_leaves(layer)))
+    if required:
+        raise ValueError(
+            "Could not find a backbone (a nested model with weights) in the "
+            "model; pass `backbone=`. "
+            f"Received: model with layers {[x.name for x in model.layers]}"
+        )
+    return None

@@ -33,9 +33,8 @@ _STARTS_FROM_VARIABLE = ("_model_variables_moving_average",)
 
 def check_rebuildable(optimizer, caller):
     """Raises if `optimizer` cannot be rebuilt with its state carried over."""
-    from keras_smalldata.transfer.discriminative_optimizer import (
-        DiscriminativeOptimizer,
-    )
+    # Imported here: `transfer` imports this module.
+    from keras_smalldata.transfer import DiscriminativeOptimizer
 
     for inner in _walk(optimizer):
         if isinstance(inner, keras.optimizers.MultiOptimizer) and not isinstance(
@@ -61,9 +60,8 @@ def rebuild_optimizer(model, variables, caller="GradualUnfreezing"):
     module docstring). Retrace the train function afterwards
     (`make_train_function(force=True)`).
     """
-    from keras_smalldata.transfer.discriminative_optimizer import (
-        DiscriminativeOptimizer,
-    )
+    # Imported here: `transfer` imports this module.
+    from keras_smalldata.transfer import DiscriminativeOptimizer
 
     old = model.optimizer
     check_rebuildable(old, caller)
