@@ -186,7 +186,13 @@ class DeepArm(ClassifierMixin, BaseEstimator):
         if self.kind == "tabular":
             model.adapt(x_unlabeled)
         plateau = self._plateau({"supervised_loss": "min", "mask_rate": "max"})
-        model.fit(data, epochs=self._chunks(), callbacks=[plateau], verbose=0)
+        model.fit(
+            data,
+            epochs=self._chunks(),
+            shuffle=False,  # the dataset is shuffled
+            callbacks=[plateau],
+            verbose=0,
+        )
         self._record(plateau)
 
     def _network(self, X, num_classes, augment=True):
