@@ -74,7 +74,7 @@ KNOTS_LAYERS = [layers.MagnitudeWarp, layers.TimeWarp]
 @pytest.mark.parametrize("make", STDDEV_LAYERS, ids=lambda c: c.__name__)
 @pytest.mark.parametrize("stddev", [-0.1, -3, "0.1", None, True])
 def test_bad_stddev_raises(make, stddev):
-    with pytest.raises(ValueError, match=re.escape(f"Received: stddev={stddev}")):
+    with pytest.raises(ValueError, match=re.escape(f"Received: stddev={stddev!r}")):
         make(stddev=stddev)
 
 
@@ -89,7 +89,7 @@ def test_nan_stddev_raises(make):
 @pytest.mark.parametrize("make", KNOTS_LAYERS, ids=lambda c: c.__name__)
 @pytest.mark.parametrize("knots", [0, -2, 1.5, 4.0, "4", True, None])
 def test_bad_knots_raises(make, knots):
-    with pytest.raises(ValueError, match=re.escape(f"Received: knots={knots}")):
+    with pytest.raises(ValueError, match=re.escape(f"Received: knots={knots!r}")):
         make(knots=knots)
 
 
@@ -106,7 +106,7 @@ def test_knots_accept_positive_integers(make):
 )
 @pytest.mark.parametrize("value", [0, 0.0, -0.2, 1.01, float("nan"), "0.5", True])
 def test_ratio_outside_zero_one_raises(make, name, value):
-    with pytest.raises(ValueError, match=re.escape(f"Received: {name}={value}")):
+    with pytest.raises(ValueError, match=re.escape(f"Received: {name}={value!r}")):
         make(**{name: value})
 
 

@@ -78,7 +78,7 @@ def test_columns_not_matching_the_data_raise(case, rows, columns):
 @pytest.mark.parametrize("make", [layers.SwapNoise, layers.FeatureDropout])
 @pytest.mark.parametrize("rate", [-0.1, 1.5, float("nan"), "0.5", True])
 def test_rate_outside_unit_interval_raises(make, rate):
-    with pytest.raises(ValueError, match=re.escape(f"Received: rate={rate}")):
+    with pytest.raises(ValueError, match=re.escape(f"Received: rate={rate!r}")):
         make(rate=rate)
 
 
