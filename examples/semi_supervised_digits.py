@@ -25,6 +25,7 @@ import keras_smalldata  # noqa: E402
 
 POOL = 50
 SHOWN = 6
+EPOCHS = 10  # points on the training curves
 
 
 def classifier():
@@ -46,10 +47,14 @@ def classifier():
 def split(per_class, seed):
     """`(labelled, unlabeled, test)`, each an `(x, y)` pair."""
     x, y = keras_smalldata.datasets.load_digits()
-    split = keras_smalldata.datasets.few_shot_split
-    pool, test = split(x, y, POOL, seed=seed)
-    labelled, unlabeled = split(*pool, per_class, seed=seed)
+    few_shot = keras_smalldata.datasets.few_shot_split
+    pool, test = few_shot(x, y, POOL, seed=seed)
+    labelled, unlabeled = few_shot(*pool, per_class, seed=seed)
     return labelled, unlabeled, test
+
+
+def steps_per_epoch(steps):
+    return max(1, steps // EPOCHS)
 
 
 def train(per_class, steps, seed):
@@ -60,21 +65,20 @@ def train(per_class, steps, seed):
         classifier(), value_range=(0, 1), seed=seed
     )
     model.compile(optimizer=keras.optimizers.Adam(3e-3), metrics=["accuracy"])
-    epochs = 10
     data = keras_smalldata.data.semi_supervised_dataset(
         *labelled,
         unlabeled[0],
         batch_size=32,
         ratio=3,
-        steps_per_epoch=max(1, steps // epochs),
+        steps_per_epoch=steps_per_epoch(steps),
         y_unlabeled=unlabeled[1],
         seed=seed,
     )
-    history = model.fit(data, epochs=epochs, validation_data=test, verbose=0)
+    history = model.fit(data, epochs=EPOCHS, validation_data=test, verbose=0)
     return model, history.history, (labelled, unlabeled, test)
 
 
-def views_and_curves(model, history, unlabeled, steps_per_epoch):
+def views_and_curves(model, history, unlabeled, epoch_steps):
     """The figure: weak and strong views (left), training curves (right)."""
     import matplotlib
 
@@ -101,7 +105,7 @@ def views_and_curves(model, history, unlabeled, steps_per_epoch):
             if column == 0:
                 axis.set_ylabel(name, fontsize=9)
     curves = figure.add_subplot(grid[:, SHOWN + 1])
-    steps = steps_per_epoch * np.arange(1, len(history["mask_rate"]) + 1)
+    steps = epoch_steps * np.arange(1, len(history["mask_rate"]) + 1)
     curves.plot(steps, history["mask_rate"], label="mask rate")
     curves.plot(steps, history["pseudo_label_accuracy"], label="pseudo-label accuracy")
     curves.plot(steps, history["val_accuracy"], label="test accuracy")
@@ -129,7 +133,7 @@ def main(argv=None):
         f"mask rate {history['mask_rate'][-1]:.2f}, pseudo-label accuracy "
         f"{history['pseudo_label_accuracy'][-1]:.3f}"
     )
-    figure = views_and_curves(model, history, unlabeled[0], max(1, steps // 10))
+    figure = views_and_curves(model, history, unlabeled[0], steps_per_epoch(steps))
     figure.savefig(args.out, dpi=100)
     print(f"figure: {args.out}")
     return history
