@@ -20,7 +20,8 @@ class AugmentationLayer(keras.layers.Layer):
     The base class returns the input unchanged unless `training` is truthy (like
     `keras.layers.Dropout`), computes in float32 whatever the input dtype, and
     returns the input's dtype (integers rounded and clipped). The draw and the
-    application see a float32 batch in the kind's canonical layout
+    application see a float32 batch (the input's dtype for layers that set
+    `_keeps_dtype` and handle any dtype themselves) in the kind's canonical layout
     (`_to_canonical` adds a batch axis, moves channels last; `_from_canonical`
     undoes it given the input rank). Layers that transform at inference too (a
     center crop) set `_transforms_at_inference`; their draw then gets
@@ -35,6 +36,12 @@ class AugmentationLayer(keras.layers.Layer):
     _ranks = ()
     _layout = ""
     _transforms_at_inference = False
+    # Layers whose draw and `_transform` take the batch in the input's own dtype
+    # and return that dtype (integers rounded, as `restore_dtype` does) set this:
+    # an 8-bit batch then skips the float32 copy in and the rounding passes out,
+    # each about as costly as the work of a cheap layer (issue 18's profile in
+    # docs/benchmarks.md).
+    _keeps_dtype = False
 
     def __init__(self, seed=None, **kwargs):
         # Keep the input's dtype (float16 stays float16, uint8 stays uint8)
@@ -81,8 +88,8 @@ class AugmentationLayer(keras.layers.Layer):
         self._check_dtype(inputs.dtype)
 
     def _prepare(self, inputs, training):
-        """The float32 canonical batch of checked `inputs`."""
-        x = ops.cast(inputs, "float32")
+        """The canonical batch of checked `inputs`: float32 unless `_keeps_dtype`."""
+        x = inputs if self._keeps_dtype else ops.cast(inputs, "float32")
         if training:
             self._check_values(x)
         return self._to_canonical(x)
@@ -150,6 +157,8 @@ class AugmentationLayer(keras.layers.Layer):
 def restore_dtype(x, dtype):
     """Casts float32 `x` to `dtype`, rounding and clipping for integers."""
     dtype = keras.backend.standardize_dtype(dtype)
+    if keras.backend.standardize_dtype(x.dtype) == dtype:
+        return x
     if "int" in dtype:
         info = np.iinfo(dtype)
         x = ops.clip(ops.round(x), float(info.min), float(info.max))

@@ -1,107 +1,85 @@
-"""Per-image crop and resize: `keras.ops` on any backend, a TF kernel under TF."""
+"""Per-image crop and resize: `keras.ops` on any backend, TF kernels under TF."""
 
 import keras
 from keras import ops
 
+from keras_smalldata.layers._augmentation_layer import restore_dtype
 from keras_smalldata.layers._xla import in_xla_context
 
 
 def crop_and_resize(images, boxes, size, interpolation="bilinear", flips=None):
-    """Crops a different box from each image and resizes it to `size`.
+    """Cuts a different whole-pixel box out of each image and resizes it to `size`.
 
-    Sampling is separable (rows, then columns) and uses half-pixel centers, so a
-    box the size of the output reproduces the crop exactly; samples that fall
-    outside the image take the value of the nearest edge.
+    As torchvision's and albumentations' `RandomResizedCrop`: the box's pixels
+    are cut out, then resized with half-pixel centers (`tf.image.resize`'s
+    sampling); samples past the box's edge take the edge's value, so pixels
+    outside the box never reach the output. A box the size of the output is
+    the crop itself.
 
     Args:
-        images: float tensor `(batch, height, width, channels)`.
-        boxes: float tensor `(batch, 4)` of `(top, left, box_height, box_width)` in
-            pixels; boxes must lie inside the image.
+        images: tensor `(batch, height, width, channels)`, any real dtype.
+        boxes: tensor `(batch, 4)` of `(top, left, box_height, box_width)`, whole
+            pixels (integers, in any dtype), each box inside its image with
+            sides of at least one pixel.
         size: `(height, width)` of the output.
         interpolation: `"bilinear"` or `"nearest"`.
         flips: bool tensor `(batch,)` or None. Images whose entry is True come out
-            mirrored left to right, at no extra cost. Defaults to None (none).
+            mirrored left to right. Defaults to None (none).
+
+    Returns:
+        The resized crops in the images' dtype (integers rounded).
     """
     if keras.backend.backend() == "tensorflow" and not in_xla_context():
         return _tf_crop_and_resize(images, boxes, size, interpolation, flips)
-    # XLA has no CropAndResize kernel; JAX and torch have no such op.
+    # XLA needs static slice sizes; JAX and torch have no per-image resize.
     return ops_crop_and_resize(images, boxes, size, interpolation, flips)
 
 
 def _tf_crop_and_resize(images, boxes, size, interpolation, flips):
-    """The same sampling through `tf.image.crop_and_resize`.
+    """Slices each image's box and resizes it with TensorFlow's resize kernels.
 
-    Measured at 224x224x3, batch 32: about 3x the throughput of the gathers in
-    `ops_crop_and_resize`. The kernel fills samples outside the image with a
-    constant where we clamp to the edge; a one-pixel edge padding makes the two
-    agree, but copying the batch costs about a third of the kernel (profile in
-    docs/benchmarks.md, issue 18), so the batch is padded only when one of its
-    samples falls outside (about a quarter of the batches of a default
-    `RandomResizedCrop` at 224 -> 224).
+    One image at a time, so that the crop, the rounding of integer images and
+    the flip work on an image that stays in the CPU cache. Measured at
+    224x224x3, batch 32, one thread (docs/benchmarks.md, issue 18): per-image
+    `ResizeBilinear` of the slice from uint8 straight to uint8 is about twice
+    as fast as `tf.image.crop_and_resize` on the float32 batch it replaced,
+    whose per-sample coordinate arithmetic and 19 MB float32 batch cost more
+    than the resampling.
     """
     import tensorflow as tf
 
-    shape = tf.shape(images)
-    top, left, box_h, box_w = tf.unstack(tf.cast(boxes, "float32"), axis=1)
-    y_first, y_last = _first_and_last_sample(top, box_h, size[0])
-    x_first, x_last = _first_and_last_sample(left, box_w, size[1])
-    if flips is not None:
-        # crop_and_resize samples a box from x1 to x2 even when x1 > x2.
-        x_first, x_last = (
-            tf.where(flips, x_last, x_first),
-            tf.where(flips, x_first, x_last),
-        )
-    last_row = tf.cast(shape[1] - 1, "float32")
-    last_col = tf.cast(shape[2] - 1, "float32")
-    # A margin keeps the kernel's own rounding of the coordinates inside too.
-    margin = 1e-3
-    inside = tf.logical_and(
-        tf.logical_and(last_row > 0, last_col > 0),
-        tf.reduce_all(
-            tf.stack(
-                [
-                    tf.minimum(y_first, y_last) >= margin,
-                    tf.maximum(y_first, y_last) <= last_row - margin,
-                    tf.minimum(x_first, x_last) >= margin,
-                    tf.maximum(x_first, x_last) <= last_col - margin,
-                ]
-            )
-        ),
+    images = tf.convert_to_tensor(images)
+    boxes = tf.cast(boxes, "int32")
+    if flips is None:
+        flips = tf.zeros(tf.shape(boxes)[:1], "bool")
+    resize = (
+        tf.raw_ops.ResizeBilinear
+        if interpolation == "bilinear"
+        else tf.raw_ops.ResizeNearestNeighbor
     )
-    indices = tf.range(shape[0])
 
-    def unpadded():
-        spans = [y_first / last_row, x_first / last_col]
-        spans += [y_last / last_row, x_last / last_col]
-        return tf.image.crop_and_resize(
-            images, tf.stack(spans, axis=1), indices, size, method=interpolation
-        )
+    def one_image(args):
+        image, box, flip = args
+        crop = image[box[0] : box[0] + box[2], box[1] : box[1] + box[3]]
+        out = resize(images=crop[None], size=size, half_pixel_centers=True)[0]
+        out = restore_dtype(out, images.dtype)
+        return tf.cond(flip, lambda: tf.reverse(out, [1]), lambda: out)
 
-    def padded():
-        # Coordinates shift by one pixel; the padded image has 2 more rows.
-        padded_images = tf.pad(images, [[0, 0], [1, 1], [1, 1], [0, 0]], "SYMMETRIC")
-        spans = [(y_first + 1) / (last_row + 2), (x_first + 1) / (last_col + 2)]
-        spans += [(y_last + 1) / (last_row + 2), (x_last + 1) / (last_col + 2)]
-        return tf.image.crop_and_resize(
-            padded_images, tf.stack(spans, axis=1), indices, size, method=interpolation
-        )
-
-    return tf.cond(inside, unpadded, padded)
-
-
-def _first_and_last_sample(start, length, out_size):
-    """Pixel coordinates of the first and last half-pixel sample of a box."""
-    step = length / out_size
-    first = start + 0.5 * step - 0.5
-    return first, first + step * (out_size - 1)
+    return tf.map_fn(
+        one_image,
+        (images, boxes, tf.cast(flips, "bool")),
+        fn_output_signature=tf.TensorSpec((*size, images.shape[-1]), images.dtype),
+    )
 
 
 def ops_crop_and_resize(images, boxes, size, interpolation="bilinear", flips=None):
     """`crop_and_resize` written with `keras.ops` only (any backend)."""
-    height, width = ops.shape(images)[1], ops.shape(images)[2]
+    dtype = images.dtype
+    images = ops.cast(images, "float32")
+    boxes = ops.cast(boxes, "float32")
     top, left, box_h, box_w = (boxes[:, i : i + 1] for i in range(4))
-    rows = _sample_positions(top, box_h, size[0], height, interpolation)
-    cols = _sample_positions(left, box_w, size[1], width, interpolation)
+    rows = _sample_positions(top, box_h, size[0], interpolation)
+    cols = _sample_positions(left, box_w, size[1], interpolation)
     if flips is not None:
         # Sampling the columns right to left mirrors the crop.
         flips = ops.reshape(flips, (-1, 1))
@@ -110,18 +88,22 @@ def ops_crop_and_resize(images, boxes, size, interpolation="bilinear", flips=Non
             for c in cols
         )
     images = _interpolate(images, rows, axis=1)
-    return _interpolate(images, cols, axis=2)
+    return restore_dtype(_interpolate(images, cols, axis=2), dtype)
 
 
-def _sample_positions(start, length, out_size, in_size, interpolation):
-    steps = ops.cast(ops.arange(out_size), "float32")[None, :] + 0.5
-    coords = start + steps * (length / out_size) - 0.5
-    coords = ops.clip(coords, 0.0, ops.cast(in_size, "float32") - 1.0)
+def _sample_positions(start, length, out_size, interpolation):
+    """Where each output row (column) samples its box, as TensorFlow's resize."""
+    scale = length / out_size
+    centers = ops.cast(ops.arange(out_size), "float32")[None, :] + 0.5
+    last = start + length - 1.0
     if interpolation == "nearest":
-        index = ops.cast(ops.floor(coords + 0.5), "int32")
+        # ResizeNearestNeighbor(half_pixel_centers=True): floor((i + 0.5) * scale).
+        index = ops.minimum(start + ops.floor(centers * scale), last)
+        index = ops.cast(index, "int32")
         return index, index, None
+    coords = ops.clip(start + centers * scale - 0.5, start, last)
     lower = ops.floor(coords)
-    upper = ops.minimum(lower + 1.0, ops.cast(in_size, "float32") - 1.0)
+    upper = ops.minimum(lower + 1.0, last)
     return ops.cast(lower, "int32"), ops.cast(upper, "int32"), coords - lower
 
 

@@ -21,7 +21,8 @@ class ImageAugmentationLayer(AugmentationLayer):
 
     Subclasses draw in `get_random_transformation(data, training, seed)` and
     apply the draw in `transform_images(images, transformation, training)` to a
-    float32 NHWC batch whose values lie in `self.value_range` (when they take
+    float32 NHWC batch (in the input's dtype for layers that set `_keeps_dtype`)
+    whose values lie in `self.value_range` (when they take
     one). The base class accepts HWC and NHWC input (CHW / NCHW with
     `data_format="channels_first"`) and returns the input's layout and dtype; see
     `AugmentationLayer` for the rest.

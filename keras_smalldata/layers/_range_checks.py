@@ -69,11 +69,12 @@ def is_concrete(x):
 
 
 def range_mismatch(images, value_range):
-    """A sentence on how float32 `images` miss `value_range`, or None.
+    """A sentence on how `images` miss `value_range`, or None.
 
     NaN and infinite values are left out: they say nothing about the range (the
     layers clip infinities to it, as any value outside it).
     """
+    images = ops.cast(images, "float32")
     low, high = value_range
     width = high - low
     finite = ops.isfinite(images)

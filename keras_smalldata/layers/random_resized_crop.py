@@ -19,10 +19,13 @@ class RandomResizedCrop(ImageAugmentationLayer):
 
     In training, each image gets its own box: its area is a fraction of the image
     drawn uniformly from `scale`, its aspect ratio (width / height) is drawn
-    log-uniformly from `ratio`, and its position uniformly where it fits (up to 10
-    draws, then a center crop, as in torchvision). The box is resized to
-    `(height, width)`. When not training, the layer takes the largest centered box
-    with the target aspect ratio and resizes it, so inference is deterministic.
+    log-uniformly from `ratio`, its sides are rounded to whole pixels and its
+    position is drawn uniformly where it fits (up to 10 draws, then a center
+    crop, as in torchvision). The box is cut out and resized to `(height, width)`
+    (bilinear with half-pixel centers, as `tf.image.resize`; integer images are
+    resized as they are and rounded once). When not training, the layer takes
+    the largest centered box with the target aspect ratio and resizes it, so
+    inference is deterministic.
 
     The layer augments only when called with `training=True` (as `model.fit`
     does); `model.predict`, `model(x)` and serving exports get the center crop. In
@@ -98,6 +101,7 @@ class RandomResizedCrop(ImageAugmentationLayer):
 
     _transforms_at_inference = True
     _moves_pixels = True
+    _keeps_dtype = True
 
     def __init__(
         self,
@@ -158,9 +162,13 @@ class RandomResizedCrop(ImageAugmentationLayer):
         area = height * width * (low + (high - low) * draws[:, :_NUM_TRIES])
         low, high = math.log(self.ratio[0]), math.log(self.ratio[1])
         log_ratio = low + (high - low) * draws[:, _NUM_TRIES : 2 * _NUM_TRIES]
-        box_w = ops.sqrt(area * ops.exp(log_ratio))
-        box_h = ops.sqrt(area / ops.exp(log_ratio))
-        fits = ops.logical_and(box_w <= width, box_h <= height)
+        # Whole pixels, as torchvision rounds them: the kernels cut the box out.
+        box_w = ops.round(ops.sqrt(area * ops.exp(log_ratio)))
+        box_h = ops.round(ops.sqrt(area / ops.exp(log_ratio)))
+        fits = ops.logical_and(
+            ops.logical_and(box_w >= 1, box_w <= width),
+            ops.logical_and(box_h >= 1, box_h <= height),
+        )
         first = ops.argmax(ops.cast(fits, "int32"), axis=1)[:, None]
         any_fits = ops.any(fits, axis=1)
         box_w = ops.take_along_axis(box_w, first, axis=1)[:, 0]
@@ -169,9 +177,18 @@ class RandomResizedCrop(ImageAugmentationLayer):
         fallback_h, fallback_w = self._center_box(height, width, self.ratio)
         box_h = ops.where(any_fits, box_h, fallback_h)
         box_w = ops.where(any_fits, box_w, fallback_w)
-        # Uniform position where it fits; the fallback box is centered.
-        top = ops.where(any_fits, draws[:, 2 * _NUM_TRIES], 0.5) * (height - box_h)
-        left = ops.where(any_fits, draws[:, 2 * _NUM_TRIES + 1], 0.5) * (width - box_w)
+        # Uniform over the whole-pixel positions where it fits (draws lie in
+        # [0, 1)); the fallback box is centered.
+        top = ops.where(
+            any_fits,
+            ops.floor(draws[:, 2 * _NUM_TRIES] * (height - box_h + 1)),
+            ops.floor((height - box_h) / 2),
+        )
+        left = ops.where(
+            any_fits,
+            ops.floor(draws[:, 2 * _NUM_TRIES + 1] * (width - box_w + 1)),
+            ops.floor((width - box_w) / 2),
+        )
         crop = ops.stack([top, left, box_h, box_w], axis=1)
         if not self.horizontal_flip:
             return {"crop": crop}
@@ -236,17 +253,20 @@ class RandomResizedCrop(ImageAugmentationLayer):
         width = ops.cast(shape[2], "float32")
         target = self.width / self.height
         box_h, box_w = self._center_box(height, width, (target, target))
-        box = ops.stack([(height - box_h) / 2, (width - box_w) / 2, box_h, box_w])
+        top = ops.floor((height - box_h) / 2)
+        left = ops.floor((width - box_w) / 2)
+        box = ops.stack([top, left, box_h, box_w])
         return ops.broadcast_to(box[None, :], (shape[0], 4))
 
     @staticmethod
     def _center_box(height, width, ratio_range):
-        """Largest (h, w) box whose ratio w / h is `height`/`width`'s clipped."""
+        """Largest whole-pixel (h, w) box whose ratio w / h is the image's clipped."""
         ratio = ops.clip(width / height, ratio_range[0], ratio_range[1])
         # A ratio below float32's range (e.g. 1e-50) is 0 here: 0 / 0 boxes.
         ratio = ops.maximum(ratio, 1e-30)
         box_w = ops.minimum(width, height * ratio)
-        return box_w / ratio, box_w
+        box_h = ops.clip(ops.round(box_w / ratio), 1.0, height)
+        return box_h, ops.clip(ops.round(box_w), 1.0, width)
 
     def compute_output_shape(self, input_shape):
         shape = list(super().compute_output_shape(input_shape))

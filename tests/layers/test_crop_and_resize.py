@@ -1,4 +1,4 @@
-"""`_crop_and_resize.crop_and_resize`: per-image boxes, TF-compatible sampling."""
+"""`_crop_and_resize.crop_and_resize`: per-image whole-pixel boxes, resized as TF."""
 
 import types
 
@@ -10,7 +10,7 @@ from _backend_marks import tensorflow_only
 from keras_smalldata.layers import _crop_and_resize
 from keras_smalldata.layers._crop_and_resize import crop_and_resize
 
-TF_KERNEL = "the tf.image.crop_and_resize path runs only under the TensorFlow backend"
+TF_KERNEL = "the tf.image.resize path runs only under the TensorFlow backend"
 
 
 @pytest.fixture(
@@ -65,29 +65,56 @@ def test_nearest_whole_image_upscale_repeats_pixels(path, rng):
     np.testing.assert_array_equal(out, expected)
 
 
+def random_boxes(rng, batch, height, width):
+    heights = rng.integers(1, height + 1, batch)
+    widths = rng.integers(1, width + 1, batch)
+    tops = rng.integers(0, height - heights + 1)
+    lefts = rng.integers(0, width - widths + 1)
+    return np.stack([tops, lefts, heights, widths], axis=1).astype("float32")
+
+
+def generic_path(patch):
+    fake_keras = types.SimpleNamespace(
+        backend=types.SimpleNamespace(backend=lambda: "jax")
+    )
+    patch.setattr(_crop_and_resize, "keras", fake_keras)
+
+
 @tensorflow_only(TF_KERNEL)
-def test_paths_agree_on_random_boxes(rng, monkeypatch):
-    images = rng.uniform(0, 1, (8, 12, 16, 2)).astype("float32")
-    heights = rng.uniform(2, 12, 8)
-    widths = rng.uniform(2, 16, 8)
-    boxes = np.stack(
-        [
-            rng.uniform(0, 1, 8) * (12 - heights),
-            rng.uniform(0, 1, 8) * (16 - widths),
-            heights,
-            widths,
-        ],
-        axis=1,
-    ).astype("float32")
-    for interpolation in ("bilinear", "nearest"):
-        tf_out = np.asarray(crop_and_resize(images, boxes, (5, 7), interpolation))
+@pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
+def test_paths_agree_on_random_boxes(rng, monkeypatch, interpolation):
+    images = rng.uniform(0, 1, (16, 12, 16, 2)).astype("float32")
+    boxes = random_boxes(rng, 16, 12, 16)
+    flips = rng.uniform(size=16) < 0.5
+    for size in [(5, 7), (24, 20)]:  # down- and upsampling
+        tf_out = np.asarray(crop_and_resize(images, boxes, size, interpolation, flips))
         with monkeypatch.context() as patch:
-            fake_keras = types.SimpleNamespace(
-                backend=types.SimpleNamespace(backend=lambda: "jax")
-            )
-            patch.setattr(_crop_and_resize, "keras", fake_keras)
-            ops_out = np.asarray(crop_and_resize(images, boxes, (5, 7), interpolation))
+            generic_path(patch)
+            ops_out = crop_and_resize(images, boxes, size, interpolation, flips)
         np.testing.assert_allclose(tf_out, ops_out, atol=1e-5)
+
+
+def test_pixels_outside_the_box_never_reach_the_output(path, rng):
+    # Upsampling a box samples past its edges: they take the edge's value, as
+    # when the box is cut out first (torchvision, albumentations).
+    images = rng.uniform(0, 1, (1, 10, 10, 1)).astype("float32")
+    boxes = np.array([[3, 4, 2, 3]], "float32")
+    out = np.asarray(crop_and_resize(images, boxes, (8, 12)))
+    expected = tf.image.resize(images[:, 3:5, 4:7], (8, 12))
+    np.testing.assert_allclose(out, expected, atol=1e-5)
+    marked = images.copy()
+    marked[:, :3], marked[:, 5:], marked[:, :, :4], marked[:, :, 7:] = 9, 9, 9, 9
+    np.testing.assert_allclose(crop_and_resize(marked, boxes, (8, 12)), out, atol=1e-5)
+
+
+@pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
+def test_integer_images_come_back_rounded_in_their_dtype(path, rng, interpolation):
+    images = rng.integers(0, 256, (4, 12, 16, 3)).astype("uint8")
+    boxes = random_boxes(rng, 4, 12, 16)
+    out = crop_and_resize(images, boxes, (9, 7), interpolation)
+    as_float = crop_and_resize(images.astype("float32"), boxes, (9, 7), interpolation)
+    assert np.asarray(out).dtype == np.uint8
+    np.testing.assert_array_equal(out, np.round(np.asarray(as_float)))
 
 
 def test_flips_mirror_the_chosen_crops(path, rng):
@@ -101,29 +128,12 @@ def test_flips_mirror_the_chosen_crops(path, rng):
     np.testing.assert_allclose(out[2], plain[2, :, ::-1], atol=1e-5)
 
 
-@tensorflow_only(TF_KERNEL)
-@pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
-def test_batches_sampled_inside_skip_the_padding_and_agree(rng, interpolation):
-    # Boxes larger than the output sample strictly inside the image: the TF path
-    # then skips the padding, and must match the keras.ops version.
-    images = rng.uniform(0, 1, (4, 20, 24, 3)).astype("float32")
-    boxes = np.array(
-        [[1, 2, 12, 15], [5, 0.5, 14, 20], [0.7, 3, 18, 19], [2, 2, 10, 10]],
-        "float32",
-    )
-    flips = np.array([False, True, False, True])
-    expected = _crop_and_resize.ops_crop_and_resize(
-        images, boxes, (6, 7), interpolation, flips
-    )
-    out = crop_and_resize(images, boxes, (6, 7), interpolation, flips)
-    np.testing.assert_allclose(out, expected, atol=1e-5)
-
-
 @tensorflow_only("compiles with tf.function(jit_compile=True)")
-def test_runs_under_xla_and_matches_the_tf_kernel(rng):
-    # CropAndResize has no XLA kernel: under jit_compile the keras.ops form runs.
+def test_runs_under_xla_and_matches_the_tf_kernels(rng):
+    # Slices of drawn sizes do not compile: under jit_compile the keras.ops
+    # form runs.
     images = rng.uniform(0, 1, (2, 16, 16, 3)).astype("float32")
-    boxes = np.array([[0, 0, 4, 5], [3.5, 2, 10, 12]], "float32")
+    boxes = np.array([[0, 0, 4, 5], [3, 2, 10, 12]], "float32")
     flips = np.array([False, True])
     compiled = tf.function(
         lambda x, b, f: crop_and_resize(x, b, (8, 6), flips=f), jit_compile=True
