@@ -31,6 +31,15 @@ class LayerContainer(AugmentationLayer):
         super().__init__(seed=seed, **kwargs)
         self._branches = list(branches)
 
+    @property
+    def _keeps_dtype(self):
+        # Our layers take any dtype and return it (8-bit images then stay 8-bit
+        # through the split and the stitch); Keras' layers get float32.
+        return all(
+            layer is None or isinstance(layer, AugmentationLayer)
+            for layer in self._branches
+        )
+
     def _check_layers(self, layers):
         """Raises `TypeError` unless every item of `layers` is a Keras layer."""
         for layer in layers:
@@ -153,7 +162,7 @@ def _branch_fn(layer):
         copy = keras.tree.map_structure(lambda x: x, data)
         outputs = layer(copy, training=True)
         return keras.tree.map_structure(
-            lambda out, x: ops.cast(out, x.dtype), outputs, data
+            lambda out, x: restore_dtype(out, x.dtype), outputs, data
         )
 
     return fn

@@ -1,11 +1,10 @@
 """The `RandomGaussianNoise` layer."""
 
 import keras
-from keras import ops
 
 from keras_smalldata._validation import check_non_negative
-from keras_smalldata.layers._fast_random import standard_normal
 from keras_smalldata.layers._image_layer import ImageAugmentationLayer, images_of
+from keras_smalldata.layers._noise_kernel import add_noise, noise_draw
 
 
 @keras.saving.register_keras_serializable(package="keras_smalldata")
@@ -50,6 +49,8 @@ class RandomGaussianNoise(ImageAugmentationLayer):
     True
     """
 
+    _keeps_dtype = True
+
     def __init__(
         self, stddev=0.05, value_range=(0, 255), seed=None, data_format=None, **kwargs
     ):
@@ -59,13 +60,19 @@ class RandomGaussianNoise(ImageAugmentationLayer):
         self.stddev = check_non_negative(stddev, "stddev")
 
     def get_random_transformation(self, data, training=True, seed=None):
-        low, high = self.value_range
-        noise = standard_normal(ops.shape(images_of(data)), self._seed(seed))
-        return {"noise": noise * (self.stddev * (high - low))}
+        """The batch's noise: `{"noise": ...}`, standard normal, images' shape.
+
+        Under TensorFlow (outside XLA) the draw is `{"noise_bits": ...}`
+        instead: the random bits `transform_images` turns into the noise in
+        the same pass that adds it (see `_noise_kernel.py`).
+        """
+        return noise_draw(images_of(data), self._seed(seed))
 
     def transform_images(self, images, transformation, training=True):
         low, high = self.value_range
-        return ops.clip(images + transformation["noise"], low, high)
+        return add_noise(
+            images, transformation, self.stddev * (high - low), self.value_range
+        )
 
     def get_config(self):
         config = super().get_config()

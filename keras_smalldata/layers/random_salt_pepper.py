@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from keras_smalldata._validation import check_fraction
+from keras_smalldata.layers._augmentation_layer import restore_dtype
 from keras_smalldata.layers._fast_random import uniform
 from keras_smalldata.layers._image_layer import ImageAugmentationLayer, images_of
 
@@ -49,6 +50,8 @@ class RandomSaltPepper(ImageAugmentationLayer):
     True
     """
 
+    _keeps_dtype = True
+
     def __init__(
         self, rate=0.02, value_range=(0, 255), seed=None, data_format=None, **kwargs
     ):
@@ -67,6 +70,8 @@ class RandomSaltPepper(ImageAugmentationLayer):
         # The salt-or-pepper choice on the one-channel draw, then a single
         # full-size select (two selects cost about twice as much).
         values = ops.where(draw < self.rate / 2, float(low), float(high))
+        # In the images' own dtype (`_keeps_dtype`): no full-size casts.
+        values = restore_dtype(values, images.dtype)
         return ops.where(draw < self.rate, values, images)
 
     def get_config(self):
