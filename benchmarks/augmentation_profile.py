@@ -26,6 +26,8 @@ from keras_smalldata.layers import (  # noqa: E402
     RandomGaussianNoise,
     RandomResizedCrop,
 )
+from keras_smalldata.layers._crop_and_resize import crop_and_resize  # noqa: E402
+from keras_smalldata.layers._noise_kernel import add_noise, noise_draw  # noqa: E402
 
 SIZE, BATCH = 224, 32
 SHAPE = (BATCH, SIZE, SIZE, 3)
@@ -39,12 +41,15 @@ def tensorflow_steps():
     seed = tf.constant([1, 2], "int32")
     key, counter = tf.raw_ops.StatelessRandomGetKeyCounter(seed=seed)
     boxes = tf.constant([[0.1, 0.1, 0.8, 0.8]] * BATCH)
+    # The same box in whole pixels (top, left, height, width).
+    pixel_boxes = tf.constant([[22, 22, 157, 157]] * BATCH)
     indices = tf.range(BATCH)
-    flips = tf.constant([True, False] * (BATCH // 2))[:, None, None, None]
-    crop = RandomResizedCrop(SIZE, SIZE, seed=0)
+    half = tf.constant([True, False] * (BATCH // 2))
+    flips = half[:, None, None, None]
+    crop = RandomResizedCrop(SIZE, SIZE, horizontal_flip=True, seed=0)
     flip = keras.layers.RandomFlip("horizontal", seed=0)
     noise = RandomGaussianNoise(0.05, seed=0)
-    pad = [[0, 0], [1, 1], [1, 1], [0, 0]]
+    draw = noise_draw(u8, seed)
 
     def raw_uniform(shape):
         return tf.raw_ops.StatelessRandomUniformV2(
@@ -59,39 +64,43 @@ def tensorflow_steps():
             f32,
         ),
         "RRC: box draws (32 x 23 uniforms)": (lambda: raw_uniform((BATCH, 23)),),
-        "RRC: SYMMETRIC pad, float32": (lambda x: tf.pad(x, pad, "SYMMETRIC"), f32),
-        "RRC: CropAndResize, float32": (
+        "RRC before: CropAndResize, float32": (
             lambda x: tf.image.crop_and_resize(x, boxes, indices, (SIZE, SIZE)),
             f32,
         ),
-        "RRC: CropAndResize, uint8 input": (
-            lambda x: tf.image.crop_and_resize(x, boxes, indices, (SIZE, SIZE)),
+        "RRC: per-image slice + ResizeBilinear, uint8 -> uint8, flips": (
+            lambda x: crop_and_resize(x, pixel_boxes, (SIZE, SIZE), flips=half),
             u8,
         ),
         "flip: reverse + where (keras RandomFlip)": (
             lambda x: tf.where(flips, tf.reverse(x, [2]), x),
             f32,
         ),
-        "noise: Philox uniform": (lambda: raw_uniform(SHAPE),),
-        "noise: Philox + Box-Muller normal": (
+        "noise before: Philox float32 uniform": (lambda: raw_uniform(SHAPE),),
+        "noise before: ndtri (inverse normal CDF)": (
+            lambda x: tf.math.ndtri(x * (1 / 256) + 2.0**-24),
+            f32,
+        ),
+        "noise before: scale + add + clip": (
+            lambda x: tf.clip_by_value(x + x * 0.05, 0.0, 255.0),
+            f32,
+        ),
+        "noise: Philox + Box-Muller (tf.random.stateless_normal)": (
             lambda: tf.raw_ops.StatelessRandomNormalV2(
                 shape=SHAPE, key=key, counter=counter, alg=3
             ),
         ),
-        "noise: ndtri (inverse normal CDF)": (
-            lambda x: tf.math.ndtri(x * (1 / 256) + 2.0**-24),
-            f32,
+        "noise: Philox bits, one uint32 per 2 values": (lambda: noise_draw(u8, seed),),
+        "noise: fused XLA table + add + clip + round, per image, uint8": (
+            lambda x: add_noise(x, draw, 0.05 * 255, (0, 255)),
+            u8,
         ),
-        "noise: scale + add + clip": (
-            lambda x: tf.clip_by_value(x + x * 0.05, 0.0, 255.0),
-            f32,
+        "layer: RandomResizedCrop(horizontal_flip=True), uint8": (
+            lambda x: crop(x, training=True),
+            u8,
         ),
-        "layer: RandomResizedCrop, uint8": (lambda x: crop(x, training=True), u8),
         "layer: keras RandomFlip, uint8": (lambda x: flip(x, training=True), u8),
-        "layer: RandomGaussianNoise, float32": (
-            lambda x: noise(x, training=True),
-            f32,
-        ),
+        "layer: RandomGaussianNoise, uint8": (lambda x: noise(x, training=True), u8),
         "XLA: Philox uniform (jit_compile)": (
             tf.function(lambda: raw_uniform(SHAPE), jit_compile=True),
         ),
@@ -128,7 +137,12 @@ def main():
     arms = {}
     for name, (fn, *args) in tensorflow_steps().items():
         function = fn if hasattr(fn, "get_concrete_function") else tf.function(fn)
-        arms[name] = (lambda f=function, a=args: f(*a).numpy(), BATCH)
+        arms[name] = (
+            lambda f=function, a=args: tf.nest.map_structure(
+                lambda t: t.numpy(), f(*a)
+            ),
+            BATCH,
+        )
     for name, (fn,) in albumentations_steps().items():
         arms[name] = (fn, BATCH)
     rates = interleaved_median_rates(arms, repeats=7)
