@@ -12,6 +12,8 @@ are between arms of the same run. Three tables:
    HorizontalFlip + GaussNoise` (defaults: flip and noise each on half the
    images), the same with the noise on every image at our `stddev` (what our
    pipeline does), and ours.
+   A last row times `tf.data` mapping the identity: the harness alone, the
+   ceiling of any in-graph arm.
 3. Scaling: our pipeline at 1 and 2 threads.
 
 How the threads are pinned: TensorFlow runs each `tf.data` pipeline on a
@@ -219,10 +221,15 @@ def albumentations_pipelines():
     }
 
 
+# What `tf.data` itself costs per batch: the ceiling of any in-graph arm here.
+IDENTITY = "tf.data map(identity), no augmentation"
+
+
 def albumentations_rows(batches, repeats):
     """Table 2: ours and albumentations on uint8 images, one thread each."""
     images = test_images("uint8")
     ours = our_pipelines()
+    ours[IDENTITY] = (lambda x: x, (A_CROP, A_DEFAULTS))
     arms = {name: tf_data_arm(fn, images, batches) for name, (fn, _) in ours.items()}
     for name, transform in albumentations_pipelines().items():
         arms[name] = albumentations_arm(transform, images, batches)
