@@ -11,7 +11,7 @@ are between arms of the same run. Three tables:
    issue's pipelines, `RandomResizedCrop` alone and `RandomResizedCrop +
    HorizontalFlip + GaussNoise` (defaults: flip and noise each on half the
    images), the same with the noise on every image at our `stddev` (what our
-   pipeline does), and ours.
+   pipeline does), `GaussNoise` alone on every image, and ours.
    A last row times `tf.data` mapping the identity: the harness alone, the
    ceiling of any in-graph arm.
 3. Scaling: our pipeline at 1 and 2 threads.
@@ -179,6 +179,7 @@ def our_pipelines():
     noise = layers.RandomGaussianNoise(STDDEV, value_range=(0, 255), seed=0)
     pipelines = {
         "RandomResizedCrop": (training_call(crop), (A_CROP,)),
+        "RandomGaussianNoise": (training_call(noise), (A_NOISE,)),
         "RRC + keras RandomFlip + RandomGaussianNoise": (
             lambda x: noise(flip(crop(x, training=True), training=True), training=True),
             (A_DEFAULTS, A_EVERY),
@@ -201,6 +202,7 @@ def our_pipelines():
 
 
 A_CROP = "A.RandomResizedCrop"
+A_NOISE = f"A.GaussNoise(p=1, std {STDDEV})"
 A_DEFAULTS = "A.RRC + HorizontalFlip + GaussNoise (defaults: noise on half)"
 A_EVERY = f"A.RRC + HorizontalFlip + GaussNoise(p=1, std {STDDEV})"
 
@@ -216,6 +218,7 @@ def albumentations_pipelines():
     every = A.GaussNoise(std_range=(STDDEV, STDDEV), p=1.0)
     return {
         A_CROP: A.Compose([crop], seed=0),
+        A_NOISE: A.Compose([every], seed=0),
         A_DEFAULTS: A.Compose([crop, A.HorizontalFlip(), A.GaussNoise()], seed=0),
         A_EVERY: A.Compose([crop, A.HorizontalFlip(), every], seed=0),
     }
