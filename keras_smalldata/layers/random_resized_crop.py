@@ -147,7 +147,7 @@ class RandomResizedCrop(ImageAugmentationLayer):
         self.horizontal_flip = horizontal_flip
 
     def get_random_transformation(self, data, training=True, seed=None):
-        """Each image's crop box: `{"crop": (batch, 4)}` of (top, left, h, w)."""
+        """Each image's box: `{"crop": (batch, 4)}`, (top, left, h, w), whole pixels."""
         images = images_of(data)
         if not training:
             return {"crop": self._center_crop(images)}
