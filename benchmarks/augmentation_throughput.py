@@ -16,7 +16,8 @@ are between arms of the same run. Three tables:
    ceiling of any in-graph arm.
 3. Scaling: our pipeline at 1 and 2 threads.
 
-How the threads are pinned: TensorFlow runs each `tf.data` pipeline on a
+How the threads are pinned: TensorFlow runs each `tf.data` pipeline, drawn
+from one long-lived iterator as a training epoch draws it, on a
 private pool of `threads` threads (`options.threading.private_threadpool_size`)
 with single-threaded ops (`max_intra_op_parallelism = 1`): a sequential `map`
 for one thread, `map(num_parallel_calls=threads)` for more. The global
@@ -61,8 +62,17 @@ def test_images(dtype):
 
 
 def tf_data_arm(fn, images, batches, threads=1):
-    """`(run, images per run)`: `fn` mapped over `batches` batches in tf.data."""
-    dataset = tf.data.Dataset.from_tensors(images).repeat(batches)
+    """`(run, images per run)`: `batches` batches of `fn` mapped in tf.data.
+
+    The arm draws from one long-lived iterator, as a training epoch does: a
+    new iterator per timed pass would add its set-up (a thread pool, the
+    function's instantiation) to every pass, which measured up to 115 us per
+    image with the identity map (docs/benchmarks.md, issue 18). Nothing is
+    computed ahead between passes: no prefetch is injected, a sequential map
+    runs only when asked, and a parallel map's few batches made ahead during
+    other arms' passes are taken before the pass counts its batches.
+    """
+    dataset = tf.data.Dataset.from_tensors(images).repeat()
     if threads == 1:
         dataset = dataset.map(fn)
     else:
@@ -70,11 +80,17 @@ def tf_data_arm(fn, images, batches, threads=1):
     options = tf.data.Options()
     options.threading.private_threadpool_size = threads
     options.threading.max_intra_op_parallelism = 1
-    dataset = dataset.with_options(options)
+    options.experimental_optimization.inject_prefetch = False
+    options.autotune.enabled = False
+    iterator = iter(dataset.with_options(options))
+    # A parallel map keeps `threads` batches ready; a sequential one none.
+    made_ahead = threads + 1 if threads > 1 else 0
 
     def run():
-        for _ in dataset:
-            pass
+        for _ in range(made_ahead):
+            next(iterator)
+        for _ in range(batches):
+            next(iterator)
 
     return run, batches * BATCH
 
