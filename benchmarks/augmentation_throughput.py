@@ -21,7 +21,9 @@ from one long-lived iterator as a training epoch draws it, on a
 private pool of `threads` threads (`options.threading.private_threadpool_size`)
 with single-threaded ops (`max_intra_op_parallelism = 1`): a sequential `map`
 for one thread, `map(num_parallel_calls=threads)` for more. The global
-intra-/inter-op pools (`tf.config.threading`) get 2 threads. albumentations runs
+intra-op pool (`tf.config.threading`) gets 1 thread: XLA-compiled kernels
+(our noise) run on it whatever `tf.data`'s limit, and with 2 threads the
+noise arm used 1.26 cores; the inter-op pool gets 2. albumentations runs
 image by image in the main thread with `cv2.setNumThreads(1)`, then stacks the
 batch (the collation a data loader does).
 
@@ -52,7 +54,7 @@ SIZE, BATCH = 224, 32
 # Our noise as a fraction of the range, and albumentations' like-for-like std.
 STDDEV = 0.05
 
-tf.config.threading.set_intra_op_parallelism_threads(2)
+tf.config.threading.set_intra_op_parallelism_threads(1)
 tf.config.threading.set_inter_op_parallelism_threads(2)
 
 
