@@ -41,9 +41,9 @@ def _tf_crop_and_resize(images, boxes, size, interpolation, flips):
     One image at a time, so that the crop, the rounding of integer images and
     the flip work on an image that stays in the CPU cache. Measured at
     224x224x3, batch 32, one thread, in `tf.data` (docs/benchmarks.md, issue
-    18): `RandomResizedCrop` on uint8 went from 1,239 to 2,053 img/s when this
-    replaced `tf.image.crop_and_resize` on a float32 copy of the batch (whose
-    cast in and rounding out cost about as much as the crop).
+    18): `RandomResizedCrop` on uint8 went from 1,239 to 2,027-2,261 img/s
+    when this replaced `tf.image.crop_and_resize` on a float32 copy of the
+    batch (whose cast in and rounding out cost about as much as the crop).
     """
     import tensorflow as tf
 

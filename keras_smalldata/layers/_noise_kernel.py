@@ -7,9 +7,10 @@ split into two 16-bit indices into a table of the normal's quantiles,
 the value range and the rounding back to an integer dtype run as one XLA
 kernel per image, which reads the image and writes the result once.
 Measured at 224x224x3 uint8, batch 32, one thread, in `tf.data`
-(docs/benchmarks.md, issue 18): `RandomGaussianNoise` went from 488 to 1,279
-img/s when this replaced float32 Philox uniforms through `ndtri` and separate
-TensorFlow ops, each of which streamed a 19 MB float32 batch through memory.
+(docs/benchmarks.md, issue 18): `RandomGaussianNoise` went from 488 to
+1,106-1,292 img/s when this replaced float32 Philox uniforms through `ndtri`
+and separate TensorFlow ops, each of which streamed a 19 MB float32 batch
+through memory.
 
 The draws are the normal to 1/65536 in probability (a Kolmogorov-Smirnov
 distance of at most 1/131072 plus the tails), with tails cut at 4.17 standard
