@@ -155,7 +155,11 @@ class AugmentationLayer(keras.layers.Layer):
 
 
 def restore_dtype(x, dtype):
-    """Casts float32 `x` to `dtype`, rounding and clipping for integers."""
+    """Casts `x` to `dtype`, rounding and clipping for integers.
+
+    `x` already in `dtype` comes back as it is (layers that keep the input's
+    dtype return it so).
+    """
     dtype = keras.backend.standardize_dtype(dtype)
     if keras.backend.standardize_dtype(x.dtype) == dtype:
         return x

@@ -19,11 +19,16 @@ TF_KERNEL = "the tf.image.resize path runs only under the TensorFlow backend"
 def path(request, monkeypatch):
     """Runs each test on the TF kernel and on the `keras.ops` version."""
     if request.param == "generic":
-        fake_keras = types.SimpleNamespace(
-            backend=types.SimpleNamespace(backend=lambda: "jax")
-        )
-        monkeypatch.setattr(_crop_and_resize, "keras", fake_keras)
+        generic_path(monkeypatch)
     return request.param
+
+
+def generic_path(patch):
+    """Makes `crop_and_resize` take its `keras.ops` form, as off TensorFlow."""
+    fake_keras = types.SimpleNamespace(
+        backend=types.SimpleNamespace(backend=lambda: "jax")
+    )
+    patch.setattr(_crop_and_resize, "keras", fake_keras)
 
 
 def whole_image_boxes(batch, height, width):
@@ -71,13 +76,6 @@ def random_boxes(rng, batch, height, width):
     tops = rng.integers(0, height - heights + 1)
     lefts = rng.integers(0, width - widths + 1)
     return np.stack([tops, lefts, heights, widths], axis=1).astype("float32")
-
-
-def generic_path(patch):
-    fake_keras = types.SimpleNamespace(
-        backend=types.SimpleNamespace(backend=lambda: "jax")
-    )
-    patch.setattr(_crop_and_resize, "keras", fake_keras)
 
 
 @tensorflow_only(TF_KERNEL)
